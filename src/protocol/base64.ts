@@ -1,0 +1,58 @@
+/**
+ * Strict base64 (RFC 4648 §4, standard alphabet) and base64url (§5, no padding).
+ * Node's `Buffer.from(s, 'base64')` silently skips characters outside the alphabet and accepts
+ * mixed alphabets; Java's decoder (which upstream uses) rejects them. So we validate first.
+ * Like `java.util.Base64.getDecoder()`, padding is optional on input but must be correct when
+ * present, and non-canonical trailing bits are accepted (vectors README §3).
+ */
+import { ProtocolError } from './errors.ts';
+
+const STANDARD = /^[A-Za-z0-9+/]*$/;
+const URL_SAFE = /^[A-Za-z0-9_-]*$/;
+
+function checkShape(body: string, padding: number, total: number): boolean {
+  if (padding > 2) return false;
+  const rem = body.length % 4;
+  if (rem === 1) return false;
+  // With padding the padded length must be a multiple of 4 and the padding must match.
+  if (padding > 0) return total % 4 === 0 && rem === 4 - padding;
+  return true;
+}
+
+function splitPadding(input: string): { body: string; padding: number } {
+  let end = input.length;
+  while (end > 0 && input.charCodeAt(end - 1) === 61 /* = */) end--;
+  return { body: input.slice(0, end), padding: input.length - end };
+}
+
+/** True when `input` is valid standard base64 (padding optional, as Java's decoder). */
+export function isBase64(input: string): boolean {
+  const { body, padding } = splitPadding(input);
+  return STANDARD.test(body) && checkShape(body, padding, input.length);
+}
+
+/** Decodes standard base64 strictly; throws `ProtocolError('ERR_BASE64')` on any deviation. */
+export function decodeBase64(input: string): Buffer {
+  if (!isBase64(input)) throw new ProtocolError('ERR_BASE64', 'not valid base64');
+  return Buffer.from(input, 'base64');
+}
+
+export function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** True when `input` is valid base64url; trailing `=` padding is tolerated as Java's URL decoder does. */
+export function isBase64Url(input: string): boolean {
+  const { body, padding } = splitPadding(input);
+  return URL_SAFE.test(body) && checkShape(body, padding, input.length);
+}
+
+export function decodeBase64Url(input: string): Buffer {
+  if (!isBase64Url(input)) throw new ProtocolError('ERR_BASE64', 'not valid base64url');
+  return Buffer.from(input, 'base64url');
+}
+
+/** base64url without padding, as UID2 v4 tokens use. */
+export function encodeBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}
