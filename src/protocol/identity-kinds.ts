@@ -11,6 +11,8 @@
  * Raw UID v4 metadata: (env << 6) | (1 << 5) | (scope << 4) | (type << 2).
  * Refresh envelope first byte: scope << 4.
  */
+import { ProtocolError } from './errors.ts';
+
 export const IdentityScope = { UID2: 0, EUID: 1 } as const;
 export type IdentityScope = (typeof IdentityScope)[keyof typeof IdentityScope];
 
@@ -25,7 +27,7 @@ export function parseScope(name: string): IdentityScope {
   const lower = name.toLowerCase();
   if (lower === 'uid2') return IdentityScope.UID2;
   if (lower === 'euid') return IdentityScope.EUID;
-  throw new RangeError(`unknown identity scope: ${name}`);
+  throw new ProtocolError('ERR_INVALID_INPUT', `unknown identity scope: ${name}`);
 }
 
 export function scopeName(scope: IdentityScope): 'UID2' | 'EUID' {
@@ -33,8 +35,12 @@ export function scopeName(scope: IdentityScope): 'UID2' | 'EUID' {
 }
 
 export function parseEnvironment(name: string): IdentityEnvironment {
-  const env = (IdentityEnvironment as Record<string, IdentityEnvironment | undefined>)[name.toLowerCase()];
-  if (env === undefined) throw new RangeError(`unknown identity environment: ${name}`);
+  const lower = name.toLowerCase();
+  // Own keys only: "constructor" or "__proto__" must not resolve to Object.prototype members.
+  const env = Object.hasOwn(IdentityEnvironment, lower)
+    ? (IdentityEnvironment as Record<string, IdentityEnvironment>)[lower]
+    : undefined;
+  if (env === undefined) throw new ProtocolError('ERR_INVALID_INPUT', `unknown identity environment: ${name}`);
   return env;
 }
 

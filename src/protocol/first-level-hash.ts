@@ -1,0 +1,26 @@
+/**
+ * First-level hash (spec §6.1) and the salted-base64 hash it shares with raw UID v2 (§6.4).
+ *
+ * | step | bytes hashed                                                        |
+ * | 1    | ASCII of the canonical standard base64 (with padding) of the input  |
+ * |      | bytes: the identity hash for the FLH, the FLH for raw UID v2        |
+ * | 2    | UTF-8 of the salt string: salts metadata `first_level` for the FLH, |
+ * |      | the bucket's rotating salt for raw UID v2                           |
+ * result = SHA-256(step 1 ‖ step 2), 32 bytes, no separator.
+ *
+ * The identity hash is re-encoded from its bytes, so a non-canonical `email_hash` input gives the
+ * same FLH as its canonical form (vectors README "Differences" §3).
+ */
+import { createHash } from 'node:crypto';
+import { encodeBase64 } from './base64.ts';
+
+export const FIRST_LEVEL_HASH_SIZE = 32;
+
+/** SHA-256(ASCII(base64(bytes)) ‖ UTF-8(salt)): upstream's `getSha256Bytes(base64, salt)`. */
+export function hashBase64WithSalt(bytes: Uint8Array, salt: string): Buffer {
+  return createHash('sha256').update(encodeBase64(bytes), 'latin1').update(salt, 'utf8').digest();
+}
+
+export function firstLevelHash(identityHash: Uint8Array, firstLevelSalt: string): Buffer {
+  return hashBase64WithSalt(identityHash, firstLevelSalt);
+}
