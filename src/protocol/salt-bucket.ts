@@ -13,7 +13,7 @@ import { ProtocolError } from './errors.ts';
 
 /** Number of salt buckets in production; a file of exactly this size is indexed without modulo. */
 export const FULL_BUCKET_COUNT = 1 << 20;
-const BUCKET_ID_MIN_LENGTH = 9;
+export const BUCKET_ID_MIN_LENGTH = 9;
 
 /** The 20-bit index taken from the first three bytes of a first-level hash. */
 export function bucketIndex20(flh: Uint8Array): number {
