@@ -7,7 +7,7 @@
  * index is immutable: a store reload builds a new one, which also drops the cached misses as
  * upstream does on every reload.
  */
-import { createHash } from 'node:crypto';
+import { hashClientKey } from '../protocol/client-key.ts';
 import type { AuthRecord } from './auth-record.ts';
 import { hasAnyRole, type Role } from './roles.ts';
 
@@ -23,8 +23,9 @@ export function siteIdOfKey(key: string): number | undefined {
   return Number.isSafeInteger(id) ? id : undefined;
 }
 
+/** base64(SHA-512(salt ‖ UTF-8(key))) (protocol `hashClientKey`). */
 export function hashKey(saltBytes: Buffer, key: string): string {
-  return createHash('sha512').update(saltBytes).update(key, 'utf8').digest('base64');
+  return hashClientKey(saltBytes, key);
 }
 
 /** `Authorization: Bearer <key>`: prefix case-insensitive, value trimmed (spec §2.1). */

@@ -1,0 +1,93 @@
+/**
+ * Every upstream config key the operator reads (spec §11), described once as data: its type and
+ * built-in default. Upstream snake_case names stop here and in `operator-config.ts`; the rest of
+ * the operator sees the typed camelCase `OperatorConfig`.
+ */
+export type ConfigKind = 'string' | 'int' | 'bool';
+
+export interface ConfigKeyDescriptor {
+  readonly kind: ConfigKind;
+  /** Built-in default; `null` = unset. */
+  readonly default: string | number | boolean | null;
+}
+
+const str = (d: string | null = null): ConfigKeyDescriptor => ({ kind: 'string', default: d });
+const int = (d: number | null = null): ConfigKeyDescriptor => ({ kind: 'int', default: d });
+const bool = (d: boolean): ConfigKeyDescriptor => ({ kind: 'bool', default: d });
+
+export const CONFIG_KEYS = {
+  // identity and tokens (spec §6, §7, §11)
+  identity_scope: str('uid2'),
+  enable_v2_encryption: bool(true),
+  enable_phone_support: bool(true),
+  identity_v3: bool(false),
+  identity_token_expires_after_seconds: int(),
+  refresh_token_expires_after_seconds: int(),
+  refresh_identity_token_after_seconds: int(),
+  sharing_token_expiry_seconds: int(2_592_000),
+  max_bidstream_lifetime_seconds: int(),
+  max_sharing_lifetime_seconds: int(),
+  allow_clock_skew_seconds: int(1800),
+  identity_environment: str(),
+  enable_remote_config: bool(false),
+  // client-side token generation (spec §9)
+  client_side_token_generate: bool(false),
+  client_side_token_generate_domain_name_check_enabled: bool(true),
+  client_side_token_generate_log_invalid_http_origins: bool(false),
+  // key sharing, opt-out status, service links (spec §8.3, §4.8, §14)
+  key_sharing_endpoint_provide_app_names: bool(false),
+  tcf_vendor_id: int(21),
+  optout_status_api_enabled: bool(true),
+  optout_status_max_request_size: int(5000),
+  validate_service_links: bool(false),
+  // store locations (spec §11, §12)
+  sites_metadata_path: str(),
+  clients_metadata_path: str(),
+  client_side_keypairs_metadata_path: str(),
+  keysets_metadata_path: str(),
+  keyset_keys_metadata_path: str(),
+  salts_metadata_path: str(),
+  services_metadata_path: str(),
+  service_links_metadata_path: str(),
+  cloud_encryption_keys_metadata_path: str(),
+  runtime_config_metadata_path: str(),
+  optout_metadata_path: str(),
+  encrypted_files: bool(false),
+  storage_mock: bool(false),
+  // store poll intervals
+  config_scan_period_ms: int(10_000),
+  auth_refresh_ms: int(10_000),
+  keyset_refresh_ms: int(10_000),
+  keysetkey_refresh_ms: int(10_000),
+  salt_refresh_ms: int(10_000),
+  site_refresh_ms: int(10_000),
+  client_side_keypairs_refresh_ms: int(10_000),
+  service_refresh_ms: int(10_000),
+  service_link_refresh_ms: int(10_000),
+  cloud_encryption_keys_refresh_ms: int(10_000),
+  cloud_refresh_interval: int(60),
+  salts_expired_shutdown_hours: int(12),
+  store_refresh_stale_shutdown_hours: int(12),
+  // Core / OptOut / attestation (spec §10.3, §12.1)
+  core_attest_url: str(),
+  core_api_token: str(),
+  optout_api_uri: str(),
+  enclave_platform: str(),
+  operator_type: str('public'),
+  uid_instance_id_prefix: str('local-operator'),
+  // process
+  port: int(8080),
+  metrics_port: int(9080),
+  port_offset: int(0),
+  host: str('0.0.0.0'),
+} as const satisfies Record<string, ConfigKeyDescriptor>;
+
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+export type RawConfig = Partial<Record<ConfigKey, string | number | boolean | null>>;
+
+export function isConfigKey(name: string): name is ConfigKey {
+  return Object.hasOwn(CONFIG_KEYS, name);
+}
+
+/** Keys that hold credentials: never logged or echoed in an error message. */
+export const SECRET_CONFIG_KEYS: ReadonlySet<ConfigKey> = new Set(['core_api_token']);

@@ -1,0 +1,31 @@
+/**
+ * Holds the current immutable snapshot of a store. `swap` is a single assignment, so a request
+ * that reads `current()` once at its start never mixes old and new data (style.md §5 "Stores").
+ */
+export class SnapshotRef<T> {
+  private value: T | undefined;
+
+  constructor(initial?: T) {
+    this.value = initial;
+  }
+
+  /** True once a first snapshot has been loaded. */
+  get isLoaded(): boolean {
+    return this.value !== undefined;
+  }
+
+  /** The snapshot in force. Throws before the first load: routes run only after startup loaded every store. */
+  current(): T {
+    if (this.value === undefined) throw new Error('store not loaded');
+    return this.value;
+  }
+
+  /** The snapshot in force, or undefined before the first load. */
+  peek(): T | undefined {
+    return this.value;
+  }
+
+  swap(next: T): void {
+    this.value = next;
+  }
+}

@@ -1,0 +1,31 @@
+/** How one store turns its metadata (and the files it names) into an immutable snapshot. */
+import type { StoreName, StoreSource } from './store-source.ts';
+import { metadataLocation, metadataVersion, parseJsonText } from './store-json.ts';
+
+export interface Versioned {
+  /** Metadata `version`; a reload happens only when it increases (spec §12.2). */
+  readonly version: number;
+  /** Number of entries, exported as a metric. */
+  readonly entryCount: number;
+}
+
+export interface StoreDefinition<T extends Versioned> {
+  readonly name: StoreName;
+  load(metadata: unknown, source: StoreSource, nowMs: number): Promise<T>;
+}
+
+/** A single-file JSON store: metadata `{version, <key>: {location}}` (spec §11 "Local mode"). */
+export function jsonFileStore<T extends Versioned>(
+  name: StoreName,
+  metadataKey: string,
+  build: (json: unknown, version: number) => T,
+): StoreDefinition<T> {
+  return {
+    name,
+    async load(metadata, source) {
+      const version = metadataVersion(metadata, name);
+      const location = metadataLocation(metadata, metadataKey, name);
+      return build(parseJsonText(await source.content(location), `${name} file`), version);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Where store bytes come from (docs/architecture.md "Stores"). Local mode reads the upstream
+ * local layout from a directory; attested mode (issue 4) fetches from Core.
+ */
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { StoreMetadataPaths } from '../config/operator-config.ts';
+
+export type StoreName =
+  | 'salts'
+  | 'clients'
+  | 'keysets'
+  | 'keyset_keys'
+  | 'sites'
+  | 'client_side_keypairs'
+  | 'services'
+  | 'service_links'
+  | 'runtime_config'
+  | 'cloud_encryption_keys'
+  | 'optout';
+
+export interface StoreSource {
+  /** Metadata JSON of a store. */
+  metadata(store: StoreName): Promise<unknown>;
+  /** The bytes at a metadata `location`. */
+  content(location: string): Promise<Buffer>;
+}
+
+export class StoreSourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreSourceError';
+  }
+}
+
+/**
+ * Local mode (`uid2 operator --data DIR`): the config's `*_metadata_path` and every metadata
+ * `location` (e.g. `/com.uid2.core/test/salts/salts.txt.1745907348982`) resolve against DIR,
+ * so the upstream local layout loads unchanged. Paths may not escape DIR.
+ */
+export class LocalStoreSource implements StoreSource {
+  private readonly root: string;
+
+  constructor(dataDir: string, private readonly paths: StoreMetadataPaths) {
+    this.root = resolve(dataDir);
+  }
+
+  /** True when the config names a metadata path for the store. */
+  has(store: StoreName): boolean {
+    return this.paths[store] !== undefined;
+  }
+
+  async metadata(store: StoreName): Promise<unknown> {
+    const path = this.paths[store];
+    if (path === undefined) throw new StoreSourceError(`no ${store}_metadata_path configured`);
+    const bytes = await this.content(path);
+    try {
+      return JSON.parse(bytes.toString('utf8'));
+    } catch {
+      throw new StoreSourceError(`${store} metadata ${path} is not valid JSON`);
+    }
+  }
+
+  async content(location: string): Promise<Buffer> {
+    const full = resolve(this.root, '.' + (location.startsWith('/') ? location : '/' + location));
+    const rel = relative(this.root, full);
+    if (rel.startsWith('..') || isAbsolute(rel)) throw new StoreSourceError(`location ${location} is outside the data directory`);
+    try {
+      return await readFile(full);
+    } catch (err) {
+      throw new StoreSourceError(`cannot read ${location}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+  }
+}
