@@ -14,7 +14,9 @@ export type ProtocolErrorCode =
   | 'ERR_TIMESTAMP' // request outside the freshness window
   | 'ERR_JSON' // payload is not the JSON the format requires
   | 'ERR_FORMAT' // any other structural violation (lengths, mismatched type bytes)
-  | 'ERR_INVALID_INPUT'; // identity or key input that fails validation
+  | 'ERR_INVALID_INPUT' // identity or key input that fails validation
+  | 'ERR_PUBLIC_KEY' // CSTG client public key is not a P-256 SPKI (spec §9 "bad public key")
+  | 'ERR_IV'; // CSTG iv is not 12 bytes of base64 (spec §9 "bad iv")
 
 export class ProtocolError extends Error {
   readonly code: ProtocolErrorCode;
@@ -28,4 +30,18 @@ export class ProtocolError extends Error {
 
 export function isProtocolError(err: unknown, code?: ProtocolErrorCode): err is ProtocolError {
   return err instanceof ProtocolError && (code === undefined || err.code === code);
+}
+
+/**
+ * A key id that the lookup does not know. Carries the id because the refresh endpoint names it
+ * in its message ("Generator of this token (Key ID: N) does not exist.", spec §4.3).
+ */
+export class UnknownKeyError extends ProtocolError {
+  readonly keyId: number;
+
+  constructor(keyId: number) {
+    super('ERR_UNKNOWN_KEY', `key ${keyId} does not exist`);
+    this.name = 'UnknownKeyError';
+    this.keyId = keyId;
+  }
 }
