@@ -3,7 +3,21 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeOptOutRecord, encodeOptOutRecord, OPTOUT_RECORD_SIZE } from '../../src/protocol/optout-record.ts';
 import { isProtocolError } from '../../src/protocol/errors.ts';
-import { loadVectors } from '../support/shared.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadVectors, sharedDir } from '../support/shared.ts';
+
+// Timestamps are 56-bit; JSON.parse rounds values above 2^53, so the exact literals are read
+// from the file text of each vector (its `input` and `expected` objects).
+const vectorsText = readFileSync(join(sharedDir, 'vectors', 'uid2-vectors.json'), 'utf8');
+function exactTimestamp(id: string, object: 'input' | 'expected'): bigint {
+  const start = vectorsText.indexOf(`"id": ${JSON.stringify(id)}`);
+  const next = vectorsText.indexOf('"id": ', start + 1);
+  const text = vectorsText.slice(start, next === -1 ? undefined : next);
+  const match = new RegExp(`"${object}":\\s*\\{[^}]*"timestamp_s":\\s*(\\d+)`).exec(text);
+  assert.ok(start >= 0 && match, `timestamp literal of ${id}.${object}`);
+  return BigInt(match[1]);
+}
 
 interface RecordFields {
   identity_hash_hex: string;
@@ -26,7 +40,9 @@ loadVectors().optout_entries.forEach((v: OptOutVector) => {
     assert.equal(decoded.identityHash.toString('hex'), v.expected.identity_hash_hex);
     assert.equal(decoded.advertisingId.toString('hex'), v.expected.advertising_id_hex);
     assert.equal(decoded.advertisingId.toString('base64'), v.expected.advertising_id_b64);
-    assert.equal(decoded.timestampS, BigInt(v.expected.timestamp_s));
+    const expectedTs = exactTimestamp(v.id, 'expected');
+    assert.equal(Number(expectedTs), v.expected.timestamp_s);
+    assert.equal(decoded.timestampS, expectedTs);
     assert.equal(decoded.metadata, v.expected.metadata_byte);
     assert.equal(decoded.version, v.expected.record_version);
     if (v.input === undefined) {
@@ -36,7 +52,7 @@ loadVectors().optout_entries.forEach((v: OptOutVector) => {
     const encoded = encodeOptOutRecord({
       identityHash: Buffer.from(v.input.identity_hash_hex, 'hex'),
       advertisingId: Buffer.from(v.input.advertising_id_hex, 'hex'),
-      timestampS: BigInt(v.input.timestamp_s),
+      timestampS: exactTimestamp(v.id, 'input'),
     });
     assert.equal(encoded.toString('hex'), v.record_hex);
     // A prod/integ v4 UID loses its environment bits on the way through (vectors README §7).
