@@ -1,0 +1,44 @@
+/**
+ * `uid2 optout --data DIR [--port N] [--host H] [--storage fs|azure]`: runs the OptOut service
+ * (src/optout/optout-service.ts). SIGTERM/SIGINT flush queued opt-outs and close cleanly.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { startOptOutService, type OptOutStorageKind } from '../../optout/optout-service.ts';
+import { requestLogSerializers } from '../../optout/optout-app.ts';
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be 0-65535');
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('optout')
+    .description('run the OptOut service (opt-out replicate/refresh) on a data set')
+    .requiredOption('--data <dir>', 'data set directory (uid2 init --out DIR)')
+    .option('--port <n>', 'HTTP port (0 = any free port)', portNumber, 8081)
+    .option('--host <host>', 'listen address', '127.0.0.1')
+    .addOption(new Option('--storage <kind>', 'blob backend for published files').choices(['fs', 'azure']).default('fs'))
+    .action(async (opts: { data: string; port: number; host: string; storage: OptOutStorageKind }) => {
+      const service = await startOptOutService({
+        dataDir: opts.data,
+        host: opts.host,
+        port: opts.port,
+        storage: opts.storage,
+        logger: { level: process.env.LOG_LEVEL ?? 'info', serializers: requestLogSerializers },
+      });
+      service.app.log.info({ url: service.url, storage: opts.storage }, 'optout service listening');
+      let closing = false;
+      const shutdown = () => {
+        if (closing) return;
+        closing = true;
+        service.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    });
+}

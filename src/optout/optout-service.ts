@@ -1,0 +1,150 @@
+/**
+ * Wires the OptOut service for a data directory (issue 4): config, operator keys, blob backend,
+ * opt-out log, HTTP app and the background loop. Used by `uid2 optout` and by tests.
+ *
+ * DIR/optout-config.json   optional config (`optout-config.ts`)
+ * DIR/optout/pending/      local delta files in progress (`delta-log.ts`)
+ * DIR/optout/blobs/        published files when storage=fs (`FsBlobStore`), served at /blobs/*
+ * storage=azure uses the container `optout_blob_container` of AZURE_STORAGE_CONNECTION_STRING.
+ */
+import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, FastifyServerOptions, preHandlerAsyncHookHandler } from 'fastify';
+import type { BlobStore } from '../storage/blob-store.ts';
+import { FsBlobStore } from '../storage/fs-blob-store.ts';
+import { createAzureBlobStore } from '../azure/azure-blob-store.ts';
+import { parseOptOutConfig, type OptOutConfig } from './optout-config.ts';
+import { OperatorKeyStore } from './operator-keys.ts';
+import { OptOutLog } from './optout-log.ts';
+import { buildOptOutApp } from './optout-app.ts';
+
+export type OptOutStorageKind = 'fs' | 'azure';
+
+export interface OptOutServiceOptions {
+  readonly dataDir: string;
+  readonly host?: string;
+  readonly port?: number;
+  readonly storage?: OptOutStorageKind;
+  /** Source of AZURE_STORAGE_CONNECTION_STRING for storage=azure. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly logger?: FastifyServerOptions['logger'];
+  readonly attestRefresh?: preHandlerAsyncHookHandler;
+  /** Run rotation/publishing/key reloads in the background (default true; tests may call tick()). */
+  readonly background?: boolean;
+  readonly now?: () => number;
+}
+
+export interface RunningOptOutService {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly log: OptOutLog;
+  readonly store: BlobStore;
+  readonly config: OptOutConfig;
+  close(): Promise<void>;
+}
+
+async function readConfig(dataDir: string): Promise<OptOutConfig> {
+  try {
+    return parseOptOutConfig(JSON.parse(await readFile(join(dataDir, 'optout-config.json'), 'utf8')));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseOptOutConfig({});
+    throw err;
+  }
+}
+
+/** Runs `job` every `periodMs` without overlapping runs; returns a stop function. */
+function every(periodMs: number, job: () => Promise<void>): () => Promise<void> {
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    timer = setTimeout(() => {
+      running = job().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, periodMs);
+  };
+  schedule();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+}
+
+export async function startOptOutService(options: OptOutServiceOptions): Promise<RunningOptOutService> {
+  const config = await readConfig(options.dataDir);
+  const env = options.env ?? process.env;
+  const background = options.background ?? true;
+
+  let baseUrl = config.publicBaseUrl ?? '';
+  const urlSecret = randomBytes(32);
+  let store: BlobStore;
+  if (options.storage === 'azure') {
+    const connection = env.AZURE_STORAGE_CONNECTION_STRING;
+    if (!connection) throw new Error('storage=azure needs AZURE_STORAGE_CONNECTION_STRING');
+    store = await createAzureBlobStore(connection, config.blobContainer);
+  } else {
+    store = new FsBlobStore({ root: join(options.dataDir, 'optout', 'blobs'), baseUrl: () => baseUrl, secret: urlSecret, now: options.now });
+  }
+
+  const keys = new OperatorKeyStore(options.dataDir, config.operatorsMetadataPath);
+  let keysProblem: string | undefined = 'operators: not loaded';
+  const reloadKeys = async () => {
+    try {
+      await keys.reload();
+      keysProblem = undefined;
+    } catch (err) {
+      // Keep the last good keys; unhealthy only until the first successful load (§12.4).
+      if (!keys.isLoaded) keysProblem = 'operators: not loaded';
+      app?.log.warn({ err: (err as Error).message }, 'operator key store reload failed');
+    }
+  };
+  let app: FastifyInstance | undefined;
+  await reloadKeys();
+
+  const log = await OptOutLog.open({ store, pendingDir: join(options.dataDir, 'optout', 'pending'), config, now: options.now });
+  app = await buildOptOutApp({
+    log,
+    store,
+    keys: () => keys.current(),
+    signedUrlTtlS: config.signedUrlTtlS,
+    problems: () => (keysProblem ? [keysProblem] : []),
+    attestRefresh: options.attestRefresh,
+    blobDownloads: options.storage === 'azure' ? undefined : { secret: urlSecret },
+    logger: options.logger,
+    now: options.now,
+  });
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const port = (app.server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `http://${urlHost}:${port}`;
+  if (!baseUrl) baseUrl = url;
+
+  const stops: Array<() => Promise<void>> = [];
+  if (background) {
+    const tickMs = Math.min(config.publishIntervalMs, config.deltaRotateIntervalS * 1000);
+    const running = app;
+    stops.push(
+      every(tickMs, () => log.tick().catch((err) => running.log.error({ err: (err as Error).message }, 'opt-out log maintenance failed'))),
+      every(config.authRefreshMs, reloadKeys),
+    );
+  }
+
+  const running = app;
+  return {
+    url,
+    app: running,
+    log,
+    store,
+    config,
+    close: async () => {
+      for (const stop of stops) await stop();
+      await running.close();
+      await log.close();
+    },
+  };
+}
