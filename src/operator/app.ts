@@ -1,0 +1,58 @@
+/**
+ * Builds the operator's HTTP app (fastify): wiring only. Order: raw bodies, CORS, errors,
+ * metrics/logging, then route plugins. v2-envelope routes are registered inside one
+ * encapsulated scope; config switches decide whether a plugin is registered at all (style.md §5).
+ */
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { OperatorDeps, RoutePlugin } from './deps.ts';
+import { installCors } from './http/cors.ts';
+import { installErrorHandling } from './http/error-handler.ts';
+import { MAX_REQUEST_BODY_SIZE, installRawBodyParser } from './http/raw-body.ts';
+import { installResponseObserver } from './http/response-observer.ts';
+import { installV2Envelope } from './http/v2-envelope.ts';
+import './http/request-context.ts';
+import { cstgRoutes } from './routes/cstg.ts';
+import { identityRoutes } from './routes/identity.ts';
+import { keysRoutes } from './routes/keys.ts';
+import { opsRoutes } from './routes/ops.ts';
+import { optoutStatusRoutes } from './routes/optout-status.ts';
+import { refreshRoutes } from './routes/token-refresh.ts';
+import { tokenRoutes } from './routes/token.ts';
+
+/** Route plugins behind the v2 envelope (spec §4 route table). */
+export function v2RoutePlugins(deps: OperatorDeps): RoutePlugin[] {
+  const plugins: RoutePlugin[] = [tokenRoutes, identityRoutes, keysRoutes];
+  if (deps.config.optoutStatusApiEnabled) plugins.push(optoutStatusRoutes);
+  return plugins;
+}
+
+/** Route plugins with their own request/response format. */
+export function plainRoutePlugins(deps: OperatorDeps): RoutePlugin[] {
+  const plugins: RoutePlugin[] = [opsRoutes, refreshRoutes];
+  if (deps.config.clientSideTokenGenerate) plugins.push(cstgRoutes);
+  return plugins;
+}
+
+export async function buildOperatorApp(deps: OperatorDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: MAX_REQUEST_BODY_SIZE,
+    trustProxy: true, // upstream honours X-Forwarded-* (spec §1)
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+  app.decorateRequest('client', undefined);
+  app.decorateRequest('v2', undefined);
+  app.decorateRequest('errorInfo', undefined);
+  app.decorateRequest('siteId', undefined);
+  installRawBodyParser(app);
+  installCors(app);
+  installErrorHandling(app, deps.logger);
+  installResponseObserver(app, deps.metrics, deps.logger);
+  for (const plugin of plainRoutePlugins(deps)) await app.register(plugin, deps);
+  await app.register(async (v2) => {
+    installV2Envelope(v2, deps);
+    for (const plugin of v2RoutePlugins(deps)) await v2.register(plugin, deps);
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+/**
+ * What every route plugin receives (style.md §5 "Routes"): no module-level singletons. A plugin is
+ * `async function xRoutes(app, deps)` registered with `app.register(xRoutes, deps)`.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { OperatorConfig } from './config/operator-config.ts';
+import type { HealthRegistry } from './metrics/health.ts';
+import type { OperatorMetrics } from './metrics/operator-metrics.ts';
+import type { OperatorStores } from './stores/operator-stores.ts';
+import type { OptOutWriter } from './optout/optout-writer.ts';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface OperatorDeps {
+  readonly config: OperatorConfig;
+  readonly stores: OperatorStores;
+  readonly clock: Clock;
+  readonly metrics: OperatorMetrics;
+  readonly health: HealthRegistry;
+  readonly logger: Logger;
+  /** Sends `/v2/token/logout` opt-outs to the OptOut service (spec §10.3). */
+  readonly optOutWriter: OptOutWriter;
+}
+
+export type RoutePlugin = (app: FastifyInstance, deps: OperatorDeps) => Promise<void>;

@@ -1,0 +1,84 @@
+/**
+ * The operator's one error catalogue (style.md §5 "Errors"; spec §3.3 statuses, upstream
+ * `ResponseUtil`). A failure family is a class made by `defineError`; its instances carry the
+ * upstream status string, the HTTP code and the exact upstream message. A single error handler
+ * turns them into `{"status", "message"}`. Soft outcomes (`optout`, `insufficient_user_consent`)
+ * are 200 replies, not errors.
+ */
+export type OperatorStatus =
+  | 'unauthorized'
+  | 'client_error'
+  | 'invalid_token'
+  | 'expired_token'
+  | 'error'
+  | 'invalid_client'
+  | 'unknown'
+  | 'invalid_http_origin'
+  | 'invalid_app_name';
+
+export abstract class OperatorError extends Error {
+  abstract readonly status: OperatorStatus;
+  abstract readonly httpCode: number;
+  /** `undefined` = body carries only the status (401 `{"status":"unauthorized"}`, spec §2.1). */
+  readonly detail: string | undefined;
+
+  constructor(detail?: string) {
+    super(detail ?? '');
+    this.detail = detail;
+  }
+
+  toBody(): { status: OperatorStatus; message?: string } {
+    return this.detail === undefined ? { status: this.status } : { status: this.status, message: this.detail };
+  }
+}
+
+function defineError<S extends OperatorStatus>(status: S, httpCode: number, name: string) {
+  const cls = class extends OperatorError {
+    readonly status = status;
+    readonly httpCode = httpCode;
+    constructor(detail?: string) {
+      super(detail);
+      this.name = name;
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
+export const ClientError = defineError('client_error', 400, 'ClientError');
+export const Unauthorized = defineError('unauthorized', 401, 'Unauthorized');
+export const InvalidToken = defineError('invalid_token', 400, 'InvalidToken');
+export const ExpiredToken = defineError('expired_token', 400, 'ExpiredToken');
+export const GenericError = defineError('error', 400, 'GenericError');
+export const InvalidClient = defineError('invalid_client', 401, 'InvalidClient');
+export const InvalidHttpOrigin = defineError('invalid_http_origin', 403, 'InvalidHttpOrigin');
+export const InvalidAppName = defineError('invalid_app_name', 403, 'InvalidAppName');
+export const UnknownError = defineError('unknown', 500, 'UnknownError');
+
+/** Every family, for the catalogue test. */
+export const ERROR_FAMILIES = [ClientError, Unauthorized, InvalidToken, ExpiredToken, GenericError, InvalidClient, InvalidHttpOrigin, InvalidAppName, UnknownError] as const;
+
+/** Exact upstream messages used by more than one route (spec §4, §9). */
+export const Messages = {
+  noActiveKey: 'No active encryption key available',
+  invalidIdentifier: 'Invalid Identifier',
+  exactlyOneIdentity: (phone: boolean) =>
+    phone
+      ? 'Required Parameter Missing: exactly one of [email, email_hash, phone, phone_hash] must be specified'
+      : 'Required Parameter Missing: exactly one of email or email_hash must be specified',
+  invalidToken: 'Invalid token',
+  unauthorisedToValidate: 'Unauthorised to validate token',
+  errorRefreshingToken: 'Error refreshing token',
+  invalidTokenPresented: 'Invalid Token presented',
+  expiredTokenPresented: 'Expired Token presented',
+  userConsentInvalid: 'User consent is invalid',
+  invalidPayload: 'Invalid payload in body: Data is not valid json string.',
+} as const;
+
+/** 500 when no master/site/refresh key is active (spec §4.1). */
+export class NoActiveKey extends UnknownError {
+  constructor() {
+    super(Messages.noActiveKey);
+    this.name = 'NoActiveKey';
+  }
+}

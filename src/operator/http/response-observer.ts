@@ -1,0 +1,34 @@
+/**
+ * One `onResponse` hook for metrics and the error log line (spec §13.2, §13.3). The log line
+ * names status, site and path; it never includes a key, secret, token or identity.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
+
+export function installResponseObserver(app: FastifyInstance, metrics: OperatorMetrics, logger: Logger): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const code = String(reply.statusCode);
+    // Route pattern, never the raw URL (bounded label cardinality); 404s are dropped as upstream.
+    if (reply.statusCode !== 404) {
+      const labels = { method: request.method, path: request.routeOptions.url ?? 'unknown', code };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    }
+    if (reply.statusCode >= 400) {
+      const siteId = request.client?.siteId ?? request.siteId;
+      logger.warn(
+        {
+          errorStatus: request.errorInfo?.status,
+          siteId,
+          path: request.url.split('?')[0],
+          statusCode: reply.statusCode,
+          message: request.errorInfo?.message,
+          clientAddress: request.ip,
+          ...(reply.statusCode < 500 ? { origin: request.headers.origin, referer: request.headers.referer?.split('?')[0] } : {}),
+        },
+        'Response to http request',
+      );
+    }
+  });
+}

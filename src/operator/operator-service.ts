@@ -1,0 +1,100 @@
+/**
+ * Assembles and runs an operator in local mode (docs/architecture.md "Stores"): config → stores
+ * (loaded once, refused when unusable) → app → listen, plus the metrics port and store polling.
+ * `createOperator` stops before listening so tests can use `app.inject()`.
+ */
+import type { FastifyInstance } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { buildOperatorApp } from './app.ts';
+import type { ConfigSources } from './config/config-layers.ts';
+import { loadOperatorConfig, type OperatorConfig } from './config/operator-config.ts';
+import { systemClock, type Clock, type OperatorDeps } from './deps.ts';
+import { HealthRegistry } from './metrics/health.ts';
+import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
+import { OperatorMetrics } from './metrics/operator-metrics.ts';
+import { HttpOptOutWriter, type OptOutWriter } from './optout/optout-writer.ts';
+import { createOperatorStores, storeBindings } from './stores/operator-stores.ts';
+import { effectiveRuntime } from './stores/runtime-config-store.ts';
+import { assertStoresUsable } from './stores/store-readiness.ts';
+import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
+import { StoreRefresher } from './sync/store-refresher.ts';
+
+export interface OperatorOptions extends ConfigSources {
+  /** Local mode: the directory metadata paths and locations resolve against. */
+  readonly dataDir: string;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Replaces the HTTP opt-out writer. */
+  readonly optOutWriter?: OptOutWriter;
+  /** Replaces the local store source (attested mode, issue 4). */
+  readonly source?: StoreSource;
+}
+
+export interface Operator {
+  readonly app: FastifyInstance;
+  readonly deps: OperatorDeps;
+  readonly refresher: StoreRefresher;
+}
+
+export function createLogger(): Logger {
+  return pino({ base: { application: 'uid2-operator' }, level: process.env.LOG_LEVEL ?? 'info' });
+}
+
+/** Loads config and stores and builds the app; throws a clear error when either is unusable. */
+export async function createOperator(o: OperatorOptions): Promise<Operator> {
+  const config: OperatorConfig = loadOperatorConfig(o);
+  const clock = o.clock ?? systemClock;
+  const logger = o.logger ?? createLogger();
+  const health = new HealthRegistry();
+  const metrics = new OperatorMetrics(health, { defaultMetrics: true });
+  const stores = createOperatorStores();
+  const source = o.source ?? new LocalStoreSource(o.dataDir, config.metadataPaths);
+  const refresher = new StoreRefresher({ source, bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
+  await refresher.loadAll();
+  assertStoresUsable(stores, clock.now());
+  effectiveRuntime(config, stores.runtimeConfig.peek());
+  const optOutWriter =
+    o.optOutWriter ?? new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix });
+  const deps: OperatorDeps = { config, stores, clock, metrics, health, logger, optOutWriter };
+  health.register('http-server', 'not listening');
+  const app = await buildOperatorApp(deps);
+  return { app, deps, refresher };
+}
+
+export interface RunningOperator extends Operator {
+  readonly port: number;
+  readonly metricsPort: number;
+  close(): Promise<void>;
+}
+
+/** Starts listening on the configured host/ports and polling the stores. */
+export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  const op = await createOperator(o);
+  const { config, health, metrics } = op.deps;
+  await op.app.listen({ port: config.port, host: config.host });
+  health.set('http-server', true);
+  let metricsServer: MetricsServer;
+  try {
+    metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.host);
+  } catch (err) {
+    await op.app.close();
+    throw err;
+  }
+  op.refresher.start();
+  const address = op.app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  let closing: Promise<void> | undefined;
+  return {
+    ...op,
+    port,
+    metricsPort: metricsServer.port,
+    close() {
+      closing ??= (async () => {
+        op.refresher.stop();
+        health.set('http-server', false, 'shutting down');
+        await Promise.all([op.app.close(), metricsServer.close()]);
+      })();
+      return closing;
+    },
+  };
+}
