@@ -1,0 +1,102 @@
+/**
+ * The metadata routes an attested operator polls (spec operator-spec.md §12.2, upstream
+ * `CoreVerticle`): bearer key, then the attestation headers, then the stored metadata with signed
+ * links. Sites, keypairs, services and service links are for public operators only upstream
+ * (403 otherwise) unless the config lets private operators have them.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AttestationHeaderOptions } from '../../attestation/attestation-headers.ts';
+import type { Role } from '../../auth/index.ts';
+import type { BlobStore } from '../../storage/blob-store.ts';
+import type { CoreConfig } from '../core-config.ts';
+import { activeCloudKey, parseCloudKeys, withSignedLocations } from '../metadata-links.ts';
+import type { OperatorDirectory } from '../operator-directory.ts';
+import type { StoreName } from '../stores/store-layout.ts';
+import { readJsonStore, readMetadata } from '../stores/store-reader.ts';
+import { callerOf, requireAttestation, requireOperator } from './operator-auth.ts';
+
+export interface MetadataRouteDeps {
+  readonly config: CoreConfig;
+  readonly blobs: BlobStore;
+  readonly operators: OperatorDirectory;
+  readonly attestation: AttestationHeaderOptions;
+  readonly now: () => number;
+}
+
+interface MetadataRoute {
+  readonly url: string;
+  readonly store: StoreName;
+  readonly what: string;
+  readonly publicOnly?: boolean;
+  readonly role?: Role;
+}
+
+const ROUTES: readonly MetadataRoute[] = [
+  { url: '/salt/refresh', store: 'salts', what: 'salt' },
+  { url: '/clients/refresh', store: 'clients', what: 'client' },
+  { url: '/key/keyset/refresh', store: 'keysets', what: 'keyset' },
+  { url: '/key/keyset-keys/refresh', store: 'keyset_keys', what: 'keyset key' },
+  { url: '/sites/refresh', store: 'sites', what: 'sites', publicOnly: true },
+  { url: '/client_side_keypairs/refresh', store: 'client_side_keypairs', what: 'client_side_keypairs', publicOnly: true },
+  { url: '/services/refresh', store: 'services', what: 'services', publicOnly: true },
+  { url: '/service_links/refresh', store: 'service_links', what: 'service_links', publicOnly: true },
+  { url: '/operators/refresh', store: 'operators', what: 'operator', role: 'OPTOUT_SERVICE' },
+];
+
+function refreshError(reply: FastifyReply, what: string): FastifyReply {
+  return reply.code(500).send({ status: 'error', message: `error processing ${what} refresh` });
+}
+
+export async function metadataRoutes(app: FastifyInstance, deps: MetadataRouteDeps): Promise<void> {
+  const guard = (role: Role) => [requireOperator(deps.operators, [role]), requireAttestation(deps.attestation, [role])];
+
+  async function encryptionKeyFor(request: FastifyRequest) {
+    if (String(request.headers.encrypted).toLowerCase() !== 'true') return undefined;
+    const { records } = await readJsonStore(deps.blobs, 'cloud_encryption_keys');
+    return activeCloudKey(parseCloudKeys(records), callerOf(request).record.siteId, deps.now());
+  }
+
+  for (const route of ROUTES) {
+    app.get(route.url, { preHandler: guard(route.role ?? 'OPERATOR') }, async (request, reply) => {
+      const { record } = callerOf(request);
+      if (route.publicOnly && record.operatorType !== 'PUBLIC' && !deps.config.privateOperatorsGetPublicStores) {
+        return reply.code(403).send({ status: 'error', message: `endpoint ${route.url} is for public operators only` });
+      }
+      try {
+        const metadata = await readMetadata(deps.blobs, route.store);
+        if (metadata === undefined) return refreshError(reply, route.what);
+        const served = await withSignedLocations(deps.blobs, metadata, {
+          ttlSeconds: deps.config.signedUrlTtlSeconds,
+          encryptWith: await encryptionKeyFor(request),
+        });
+        return reply.type('application/json').send(served);
+      } catch (err) {
+        request.log.warn({ store: route.store, err: (err as Error)?.message }, 'metadata refresh failed');
+        return refreshError(reply, route.what);
+      }
+    });
+  }
+
+  // Runtime config is served inline and, as upstream, without the attestation check.
+  app.get('/operator/config', { preHandler: requireOperator(deps.operators, ['OPERATOR']) }, async (request, reply) => {
+    const metadata = await readMetadata(deps.blobs, 'runtime_config').catch(() => undefined);
+    if (metadata === undefined) return reply.code(500).send({ status: 'error', message: 'Failed to retrieve configuration' });
+    return reply.type('application/json').send(metadata);
+  });
+
+  // Inline keys of the caller's site (spec §12.2). Upstream answers 500 when the site has none;
+  // an empty list lets operators that do not use encrypted files poll it harmlessly.
+  app.get('/cloud_encryption_keys/retrieve', { preHandler: guard('OPERATOR') }, async (request, reply) => {
+    try {
+      const { records } = await readJsonStore(deps.blobs, 'cloud_encryption_keys');
+      const siteId = callerOf(request).record.siteId;
+      const mine = records.filter((r) => {
+        const o = (r ?? {}) as Record<string, unknown>;
+        return (o.siteId ?? o.site_id) === siteId;
+      });
+      return reply.type('application/json').send({ cloud_encryption_keys: mine });
+    } catch {
+      return refreshError(reply, 'cloud encryption keys');
+    }
+  });
+}
