@@ -70,3 +70,11 @@ export function isProtocolError(code?: ProtocolErrorCode): (err: unknown) => boo
 
 export const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 export const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
+
+/** For flat vectors: compares each field of `actual` with the vector's field of the same name. */
+export function assertVectorFields(actual: Vector, v: Vector): void {
+  for (const [k, value] of Object.entries(actual)) {
+    assert.ok(k in v, `vector lacks ${k}`);
+    assert.deepEqual(value, v[k], `${v.id ?? ''}.${k}`);
+  }
+}
