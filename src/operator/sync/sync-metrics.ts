@@ -1,0 +1,48 @@
+/**
+ * Metrics of attested mode (spec operator-spec.md §13.2), registered in the operator's own
+ * registry next to the store metrics (`uid2_config_store_*`) the refreshers already export:
+ * attestation outcomes and expiry, the time of each store's last successful refresh (what the
+ * stale-store shutdown rule looks at), and the opt-out files held.
+ */
+import { Counter, Gauge } from 'prom-client';
+import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
+import type { AttestOutcome } from './shutdown-policy.ts';
+
+export class SyncMetrics {
+  readonly attestations: Counter<'outcome'>;
+  readonly attestationExpiry: Gauge;
+  readonly lastRefreshSuccess: Gauge<'store'>;
+  readonly optOutFiles: Gauge<'type'>;
+
+  constructor(metrics: OperatorMetrics) {
+    const registers = [metrics.registry];
+    this.attestations = new Counter({
+      name: 'uid2_attestation_attempts_total',
+      help: 'Attestation attempts towards Core by outcome (success, attestation_failure, retryable)',
+      labelNames: ['outcome'] as const,
+      registers,
+    });
+    this.attestationExpiry = new Gauge({
+      name: 'uid2_attestation_expires_at_seconds',
+      help: 'Expiry of the attestation token in force (epoch seconds)',
+      registers,
+    });
+    this.lastRefreshSuccess = new Gauge({
+      name: 'uid2_config_store_last_success_timestamp_seconds',
+      help: 'Time of the last successful refresh of each store (epoch seconds)',
+      labelNames: ['store'] as const,
+      registers,
+    });
+    this.optOutFiles = new Gauge({
+      name: 'uid2_optout_files',
+      help: 'Opt-out delta and partition files currently held',
+      labelNames: ['type'] as const,
+      registers,
+    });
+  }
+
+  recordAttestation(outcome: AttestOutcome, expiresAtMs?: number): void {
+    this.attestations.inc({ outcome });
+    if (expiresAtMs !== undefined) this.attestationExpiry.set(Math.floor(expiresAtMs / 1000));
+  }
+}
