@@ -1,5 +1,122 @@
-/** Stub: owned by the "routes B" engineer, who replaces it (spec §4). Registered inside the v2 envelope scope. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Identity map v2/v3 and salt buckets (spec §4.5-§4.7), role MAPPER, inside the v2 envelope scope.
+ * Each handler reads the request, resolves every input through one per-request `IdentityMapper`
+ * and returns `{"status":"success","body":...}`; the envelope plugin encrypts it.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IDENTITY_FIELDS, type IdentityField } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
+import { ClientError, Messages } from '../errors.ts';
+import { requireRole } from '../http/role-check.ts';
+import { v2Payload } from '../http/v2-envelope.ts';
+import { createIdentityMapper } from '../identity/identity-mapper.ts';
+import { checkServiceLink } from '../identity/service-link-check.ts';
+import { modifiedBuckets, parseSinceTimestamp } from './bucket-listing.ts';
 
-export async function identityRoutes(_app: FastifyInstance, _deps: OperatorDeps): Promise<void> {}
+const PHONE_FIELDS: ReadonlySet<IdentityField> = new Set(['phone', 'phone_hash']);
+
+export const IdentityMessages = {
+  mustBeArray: (field: string) => `${field} must be an array`,
+  incorrectFormat: 'Incorrect request format',
+  oneOrMore: (phone: boolean) =>
+    phone
+      ? 'Required Parameter Missing: one or more of [email, email_hash, phone, phone_hash] must be specified'
+      : 'Required Parameter Missing: one or more of [email, email_hash] must be specified',
+  missingSince: 'missing parameter since_timestamp',
+  invalidSince: 'invalid date, must conform to ISO 8601',
+} as const;
+
+function success(body: unknown): { status: 'success'; body: unknown } {
+  return { status: 'success', body };
+}
+
+/**
+ * The one identity kind of a v2 request (upstream `getIdentityMapV2Input`): more than one non-empty
+ * array, or none of the keys at all, is the "exactly one of" error; only empty arrays map nothing.
+ */
+function v2Input(payload: Record<string, unknown>, phoneSupport: boolean): { field: IdentityField; values: unknown[] } {
+  let chosen: { field: IdentityField; values: unknown[] } | undefined;
+  let anyPresent = false;
+  for (const field of IDENTITY_FIELDS) {
+    if (!phoneSupport && PHONE_FIELDS.has(field)) continue;
+    const value = payload[field];
+    if (value === undefined || value === null) continue;
+    if (!Array.isArray(value)) throw new ClientError(IdentityMessages.mustBeArray(field));
+    anyPresent = true;
+    if (value.length === 0) continue;
+    if (chosen) throw new ClientError(Messages.exactlyOneIdentity(phoneSupport));
+    chosen = { field, values: value };
+  }
+  if (!anyPresent) throw new ClientError(Messages.exactlyOneIdentity(phoneSupport));
+  return chosen ?? { field: 'email', values: [] };
+}
+
+/**
+ * Strict binding of a v3 request (upstream Jackson with FAIL_ON_UNKNOWN_PROPERTIES): only the four
+ * keys, each absent/null or an array of strings; anything else is "Incorrect request format".
+ */
+function v3Input(payload: Record<string, unknown> | null, phoneSupport: boolean): Record<IdentityField, readonly string[]> {
+  if (payload === null || Object.keys(payload).length === 0) throw new ClientError(IdentityMessages.oneOrMore(phoneSupport));
+  const input: Record<IdentityField, readonly string[]> = { email: [], email_hash: [], phone: [], phone_hash: [] };
+  for (const [key, value] of Object.entries(payload)) {
+    if (!(IDENTITY_FIELDS as readonly string[]).includes(key)) throw new ClientError(IdentityMessages.incorrectFormat);
+    if (value === null) continue;
+    if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ClientError(IdentityMessages.incorrectFormat);
+    input[key as IdentityField] = value as string[];
+  }
+  return input;
+}
+
+function identifierOf(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
+  const mapper = { onRequest: requireRole(deps, 'MAPPER') };
+  const phoneSupport = deps.config.enablePhoneSupport;
+
+  app.post('/v2/identity/map', mapper, async (request: FastifyRequest) => {
+    const payload = v2Payload(request);
+    const { field, values } = v2Input(payload, phoneSupport);
+    checkServiceLink(deps, request.client, payload, 'MAPPER');
+    const m = createIdentityMapper(deps);
+    const mapped: { identifier: string; advertising_id: string; bucket_id: string }[] = [];
+    const unmapped: { identifier: string | null; reason: string }[] = [];
+    for (const value of values) {
+      const outcome = m.resolve(field, value);
+      if (outcome.kind === 'mapped') {
+        const { rawUid, bucketId } = m.current(outcome);
+        mapped.push({ identifier: value as string, advertising_id: rawUid.toString('base64'), bucket_id: bucketId });
+      } else {
+        unmapped.push({ identifier: identifierOf(value), reason: outcome.kind === 'optout' ? 'optout' : 'invalid identifier' });
+      }
+    }
+    return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
+  });
+
+  app.post('/v3/identity/map', mapper, async (request: FastifyRequest) => {
+    const payload = request.v2?.payload ?? null;
+    const input = v3Input(payload, phoneSupport);
+    checkServiceLink(deps, request.client, payload ?? {}, 'MAPPER');
+    const m = createIdentityMapper(deps);
+    const body: Record<string, unknown[]> = {};
+    for (const field of IDENTITY_FIELDS) {
+      body[field] = input[field].map((value) => {
+        const outcome = m.resolve(field, value);
+        if (outcome.kind === 'invalid') return { e: 'invalid identifier' };
+        if (outcome.kind === 'optout') return { e: 'optout' };
+        const { current, previous, refreshFromS } = m.full(outcome);
+        return { u: current.toString('base64'), p: previous === null ? null : previous.toString('base64'), r: refreshFromS };
+      });
+    }
+    return success(body);
+  });
+
+  app.post('/v2/identity/buckets', mapper, async (request: FastifyRequest) => {
+    const since = v2Payload(request).since_timestamp;
+    if (since === undefined || since === null) throw new ClientError(IdentityMessages.missingSince);
+    const sinceMs = typeof since === 'string' ? parseSinceTimestamp(since) : undefined;
+    if (sinceMs === undefined) throw new ClientError(IdentityMessages.invalidSince);
+    return success(modifiedBuckets(deps.stores.salts.current(), sinceMs, deps.clock.now()));
+  });
+}

@@ -1,4 +1,96 @@
+/**
+ * `POST /v2/token/refresh` (spec §4.3): the body is the refresh token as is, auth optional.
+ * A 388-char body is the refresh envelope, answered with AES-GCM(refresh_response_key, JSON) and
+ * no timestamp/nonce; any other body is a bare legacy token answered in plain JSON.
+ */
 import type { FastifyInstance } from 'fastify';
+import { isProtocolError } from '../../protocol/errors.ts';
+import { REFRESH_ENVELOPE_LENGTH, decodeRefreshEnvelope, encryptRefreshResponse } from '../../protocol/refresh-envelope.ts';
+import { decodeRefreshToken, type DecodedRefreshToken } from '../../protocol/refresh-token.ts';
 import type { OperatorDeps } from '../deps.ts';
+import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, OperatorError } from '../errors.ts';
+import { isOctetStream, rawBody } from '../http/raw-body.ts';
+import { optionalAuth } from '../http/role-check.ts';
+import { issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
+import { isOptedOut } from '../tokens/test-identities.ts';
+import { recordTokenResponse } from '../tokens/token-metrics.ts';
 
-export async function refreshRoutes(_app: FastifyInstance, _deps: OperatorDeps): Promise<void> {}
+/** Tokens established before this are "deprecated" and answered as opted out (spec §4.3). */
+const DEPRECATED_BEFORE_MS = Date.UTC(2021, 2, 8, 17, 0, 0);
+
+type RefreshOutcome =
+  | { kind: 'refreshed'; body: IdentityBody; siteId: number }
+  | { kind: 'optout'; siteId: number }
+  | { kind: 'invalid' }
+  | { kind: 'expired'; siteId: number };
+
+/** Maps envelope decode failures onto the four upstream messages (spec §4.3). */
+function envelopeError(err: unknown): OperatorError {
+  const code = isProtocolError(err) ? err.code : undefined;
+  if (code === 'ERR_BASE64') return new ClientError('Invalid body: Body is not valid base64.');
+  if (code === 'ERR_UNKNOWN_KEY') {
+    const keyId = (err as { keyId?: unknown }).keyId;
+    return new ClientError(`Invalid key: Generator of this token (Key ID: ${typeof keyId === 'number' ? keyId : 'unknown'}) does not exist.`);
+  }
+  if (code === 'ERR_JSON') return new ClientError('Invalid format: Payload is not valid json or missing required data.');
+  return new ClientError('Invalid data: Check encryption method and encryption key.');
+}
+
+function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOutcome {
+  const keys = deps.stores.keysetKeys.current();
+  let token: DecodedRefreshToken;
+  try {
+    token = decodeRefreshToken(tokenText, (id) => keys.byId.get(id));
+  } catch (err) {
+    if (isProtocolError(err)) return { kind: 'invalid' };
+    throw err;
+  }
+  if (token.scope !== deps.config.identityScope) return { kind: 'invalid' };
+  const siteId = token.siteId;
+  if (token.establishedMs < DEPRECATED_BEFORE_MS) return { kind: 'optout', siteId };
+  if (token.expiresMs < nowMs) return { kind: 'expired', siteId };
+  if (isOptedOut(deps.stores.salts.current(), deps.stores.optout.current(), token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
+  const body = issueIdentity(
+    deps,
+    {
+      scope: token.scope,
+      type: token.type,
+      firstLevelHash: token.firstLevelHash,
+      siteId,
+      privacyBits: token.privacyBits,
+      establishedMs: token.establishedMs,
+    },
+    nowMs,
+  );
+  return { kind: 'refreshed', body, siteId };
+}
+
+export async function refreshRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
+  app.post('/v2/token/refresh', { onRequest: optionalAuth(deps) }, async (request, reply) => {
+    const text = rawBody(request.body).toString('utf8');
+    let tokenText = text;
+    let responseKey: Buffer | undefined;
+    if (text.length === REFRESH_ENVELOPE_LENGTH) {
+      try {
+        const envelope = decodeRefreshEnvelope(text, (id) => deps.stores.keysetKeys.current().byId.get(id));
+        tokenText = envelope.refreshToken;
+        responseKey = envelope.responseKey;
+      } catch (err) {
+        throw envelopeError(err);
+      }
+    }
+    const outcome = decide(deps, tokenText, deps.clock.now());
+    request.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
+    recordTokenResponse(deps, 'refresh', request.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
+    if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
+      // Unauthenticated callers get one generic error for every failure (spec §4.3).
+      if (!request.client) throw new GenericError(Messages.errorRefreshingToken);
+      throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
+    }
+    const json = JSON.stringify(outcome.kind === 'refreshed' ? { body: outcome.body, status: 'success' } : { status: 'optout' });
+    if (!responseKey) return reply.type('application/json').send(json);
+    const sealed = encryptRefreshResponse(responseKey, json);
+    if (isOctetStream(request.headers['content-type'])) return reply.type('application/octet-stream').send(sealed);
+    return reply.type('text/plain').send(sealed.toString('base64'));
+  });
+}

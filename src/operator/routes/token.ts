@@ -1,4 +1,99 @@
+/**
+ * `/v2/token/generate`, `/v2/token/validate`, `/v2/token/logout` (spec §4.1, §4.2, §4.9), inside
+ * the v2 envelope scope. Each handler reads as: request → identity → tokens → body.
+ */
 import type { FastifyInstance } from 'fastify';
+import { decodeAdvertisingToken } from '../../protocol/advertising-token.ts';
+import { firstLevelHash } from '../../protocol/first-level-hash.ts';
+import { isProtocolError } from '../../protocol/errors.ts';
+import { IdentityScope } from '../../protocol/identity-kinds.ts';
+import type { Identity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
+import { ClientError, InvalidToken, Messages } from '../errors.ts';
+import { requireRole } from '../http/role-check.ts';
+import { v2Payload } from '../http/v2-envelope.ts';
+import { siteOfKey } from '../stores/key-selection.ts';
+import { readIdentityInput, requireIdentity } from '../tokens/identity-request.ts';
+import { PrivacyBits, currentRawUidFor, issueIdentity } from '../tokens/identity-tokens.ts';
+import { recordTokenResponse } from '../tokens/token-metrics.ts';
+import { isOptedOut } from '../tokens/test-identities.ts';
+import { checkUserConsent } from '../tokens/user-consent.ts';
 
-export async function tokenRoutes(_app: FastifyInstance, _deps: OperatorDeps): Promise<void> {}
+function flhOf(deps: OperatorDeps, identity: Identity): Buffer {
+  return firstLevelHash(identity.hash, deps.stores.salts.current().firstLevelSalt);
+}
+
+function optionalString(payload: Record<string, unknown>, field: string): string | undefined {
+  const v = payload[field];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
+  app.post('/v2/token/generate', { onRequest: requireRole(deps, 'GENERATOR') }, async (request) => {
+    const payload = v2Payload(request);
+    const siteId = request.client!.siteId;
+    const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
+    // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1).
+    if (deps.config.identityScope === IdentityScope.EUID && payload.tcf_consent_string !== undefined && payload.tcf_consent_string !== null) {
+      const consent = checkUserConsent(payload.tcf_consent_string, deps.config.tcfVendorId);
+      if (consent === 'invalid') throw new ClientError(Messages.userConsentInvalid);
+      if (consent === 'insufficient') {
+        recordTokenResponse(deps, 'generate', siteId, 'insufficient_user_consent');
+        return { status: 'insufficient_user_consent' };
+      }
+    }
+    const now = deps.clock.now();
+    const flh = flhOf(deps, identity);
+    if (isOptedOut(deps.stores.salts.current(), deps.stores.optout.current(), flh, 'generate')) {
+      recordTokenResponse(deps, 'generate', siteId, 'optout');
+      return { status: 'optout' };
+    }
+    const body = issueIdentity(
+      deps,
+      { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId, privacyBits: PrivacyBits.serverSide, establishedMs: now },
+      now,
+    );
+    recordTokenResponse(deps, 'generate', siteId, 'success');
+    return { status: 'success', body };
+  });
+
+  app.post('/v2/token/validate', { onRequest: requireRole(deps, 'GENERATOR') }, async (request) => {
+    const payload = v2Payload(request);
+    const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
+    const keys = deps.stores.keysetKeys.current();
+    let token;
+    try {
+      const text = payload.token;
+      if (typeof text !== 'string') throw new ClientError(Messages.invalidToken);
+      token = decodeAdvertisingToken(text, (id) => keys.byId.get(id));
+    } catch (err) {
+      if (isProtocolError(err) || err instanceof ClientError) throw new ClientError(Messages.invalidToken);
+      throw err;
+    }
+    // Only the site that owns the token's site key may validate it (spec §4.2).
+    if (siteOfKey(deps.stores.keysets.current(), keys, token.siteKeyId) !== request.client!.siteId) {
+      throw new ClientError(Messages.unauthorisedToValidate);
+    }
+    const expected = currentRawUidFor(deps, flhOf(deps, identity), identity.type, deps.clock.now());
+    return { status: 'success', body: expected.equals(token.rawUid) };
+  });
+
+  app.post('/v2/token/logout', { onRequest: requireRole(deps, 'OPTOUT') }, async (request) => {
+    const payload = v2Payload(request);
+    const input = readIdentityInput(payload, deps.config.enablePhoneSupport);
+    // Upstream answers invalid_token here, not client_error (spec §4.9); the identity is never echoed.
+    if (input === null || input.identity === null) throw new InvalidToken(Messages.invalidTokenPresented);
+    const flh = flhOf(deps, input.identity);
+    const advertisingId = currentRawUidFor(deps, flh, input.identity.type, deps.clock.now());
+    const traceId = request.headers['uid-trace-id'];
+    await deps.optOutWriter.write({
+      identityHash: flh,
+      advertisingId,
+      email: optionalString(payload, 'email'),
+      phone: optionalString(payload, 'phone'),
+      clientIp: optionalString(payload, 'clientIp'),
+      traceId: typeof traceId === 'string' ? traceId : undefined,
+    });
+    return { status: 'success', body: { optout: 'OK' } };
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * Maps identities to raw UIDs against one consistent view of the stores (spec §4.5, §4.6, §6, §10.1).
+ * A mapper is made once per request: it reads the salt, opt-out and runtime snapshots once and
+ * prepares the per-type mapping contexts, so a 5,000-item batch does only the per-item work
+ * (normalize, two SHA-256, the raw UID) and never mixes old and new salts.
+ */
+import { firstLevelHash } from '../../protocol/first-level-hash.ts';
+import { parseIdentity, type Identity, type IdentityField } from '../../protocol/identity-input.ts';
+import { IdentityType, parseEnvironment } from '../../protocol/identity-kinds.ts';
+import { currentRawUid, mapIdentity, type MappingContext } from '../../protocol/identity-mapping.ts';
+import { bucketIndex } from '../../protocol/salt-bucket.ts';
+import type { SaltEntry } from '../../protocol/salt-file.ts';
+import type { OperatorDeps } from '../deps.ts';
+import { effectiveRuntime } from '../stores/runtime-config-store.ts';
+import { saltFileAt } from '../stores/salt-store.ts';
+import { isOptedOut } from '../tokens/test-identities.ts';
+
+/** Outcome of one input: `invalid` and `optout` are the "unmapped" reasons of spec §4.5/§4.6. */
+export type MapOutcome =
+  | { kind: 'invalid' }
+  | { kind: 'optout' }
+  | { kind: 'mapped'; flh: Buffer; entry: SaltEntry; identity: Identity };
+
+export interface IdentityMapper {
+  readonly nowMs: number;
+  /** Validates, hashes and opt-out-checks one input value of `field`. */
+  resolve(field: IdentityField, value: unknown): MapOutcome;
+  /** Current raw UID and public bucket id (map v2). */
+  current(outcome: Extract<MapOutcome, { kind: 'mapped' }>): { rawUid: Buffer; bucketId: string };
+  /** Current/previous raw UID and refresh-from seconds (map v3). */
+  full(outcome: Extract<MapOutcome, { kind: 'mapped' }>): { current: Buffer; previous: Buffer | null; refreshFromS: number };
+}
+
+export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
+  const nowMs = deps.clock.now();
+  const salts = deps.stores.salts.current();
+  const optout = deps.stores.optout.current();
+  const runtime = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
+  const { entries } = saltFileAt(salts.files, nowMs);
+  const environment = parseEnvironment(runtime.identityEnvironment);
+  const contextOf = (type: IdentityType): MappingContext =>
+    Object.freeze({ scope: deps.config.identityScope, type, environment, identityV3: deps.config.identityV3 });
+  const contexts = { [IdentityType.Email]: contextOf(IdentityType.Email), [IdentityType.Phone]: contextOf(IdentityType.Phone) };
+
+  return {
+    nowMs,
+    resolve(field, value) {
+      const identity = parseIdentity(field, value);
+      if (identity === null) return { kind: 'invalid' };
+      const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
+      // Map checks opt-out like generate: test identities first, then any record (spec §10.1).
+      if (isOptedOut(salts, optout, flh, 'generate')) return { kind: 'optout' };
+      return { kind: 'mapped', flh, entry: entries[bucketIndex(flh, entries.length)], identity };
+    },
+    current(o) {
+      return { rawUid: currentRawUid(o.flh, o.entry, contexts[o.identity.type]), bucketId: salts.bucketId(o.entry.id) };
+    },
+    full(o) {
+      return mapIdentity(o.flh, o.entry, contexts[o.identity.type], nowMs);
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Service links (spec §14, `OP:.../service/SecureLinkValidatorService.java`): an API key with a
+ * `service_id` may map on behalf of a linked site only through an existing, enabled link that
+ * grants the role. Keys without a service id are not affected.
+ *
+ * | key service_id | validate_service_links | link_id in request | result                          |
+ * | 0              | any                    | any                | allowed                         |
+ * | ≠ 0            | false                  | any                | rejected (misconfiguration)     |
+ * | ≠ 0            | true                   | absent             | allowed                         |
+ * | ≠ 0            | true                   | present            | link must exist, be enabled and |
+ * |                |                        |                    | hold the role                   |
+ */
+import type { ClientRecord, Role } from '../../auth/index.ts';
+import type { OperatorDeps } from '../deps.ts';
+import { Unauthorized } from '../errors.ts';
+import { serviceLinkKey } from '../stores/service-store.ts';
+
+export const INVALID_LINK_ID = 'Invalid link_id';
+
+export function isServiceLinkAllowed(deps: OperatorDeps, client: ClientRecord, payload: Record<string, unknown>, role: Role): boolean {
+  if (client.serviceId === 0) return true;
+  if (!deps.config.validateServiceLinks) return false;
+  if (!('link_id' in payload) || payload.link_id === null) return true;
+  const linkId = payload.link_id;
+  if (typeof linkId !== 'string') return false;
+  const link = deps.stores.serviceLinks.current().byKey.get(serviceLinkKey(client.serviceId, linkId));
+  return link !== undefined && !link.disabled && link.roles.has(role);
+}
+
+/** Throws the upstream 401 `{"status":"unauthorized","message":"Invalid link_id"}` when not allowed. */
+export function checkServiceLink(deps: OperatorDeps, client: ClientRecord | undefined, payload: Record<string, unknown>, role: Role): void {
+  if (client && !isServiceLinkAllowed(deps, client, payload, role)) throw new Unauthorized(INVALID_LINK_ID);
+}

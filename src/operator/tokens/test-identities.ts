@@ -1,0 +1,48 @@
+/**
+ * Opt-out decision with upstream's built-in test identities (spec §10.1, `IdentityConst`):
+ * `optout@example.com` / `+00000000000` are always opted out; `refresh-optout@example.com` /
+ * `+00000000002` are opted out only at refresh; `validate@example.com` / `+12345678901` never.
+ * Their first-level hashes depend on the first-level salt, so they are computed per salt snapshot.
+ */
+import { firstLevelHash } from '../../protocol/first-level-hash.ts';
+import { parseIdentity, type IdentityField } from '../../protocol/identity-input.ts';
+import type { OptOutSnapshot } from '../stores/optout-store.ts';
+import type { SaltSnapshot } from '../stores/salt-store.ts';
+
+interface TestIdentities {
+  readonly alwaysOptedOut: ReadonlySet<string>;
+  readonly optedOutAtRefresh: ReadonlySet<string>;
+  readonly neverOptedOut: ReadonlySet<string>;
+}
+
+function flhSet(salt: string, inputs: [IdentityField, string][]): Set<string> {
+  return new Set(inputs.map(([field, value]) => firstLevelHash(parseIdentity(field, value)!.hash, salt).toString('base64')));
+}
+
+const cache = new WeakMap<SaltSnapshot, TestIdentities>();
+
+function testIdentities(salts: SaltSnapshot): TestIdentities {
+  let ids = cache.get(salts);
+  if (!ids) {
+    const salt = salts.firstLevelSalt;
+    ids = {
+      alwaysOptedOut: flhSet(salt, [['email', 'optout@example.com'], ['phone', '+00000000000']]),
+      optedOutAtRefresh: flhSet(salt, [['email', 'refresh-optout@example.com'], ['phone', '+00000000002']]),
+      neverOptedOut: flhSet(salt, [['email', 'validate@example.com'], ['phone', '+12345678901']]),
+    };
+    cache.set(salts, ids);
+  }
+  return ids;
+}
+
+export type OptOutCheckPoint = 'generate' | 'refresh';
+
+/** True when any opt-out record exists for the first-level hash, test identities applied first. */
+export function isOptedOut(salts: SaltSnapshot, optout: OptOutSnapshot, flh: Buffer, at: OptOutCheckPoint): boolean {
+  const key = flh.toString('base64');
+  const ids = testIdentities(salts);
+  if (ids.alwaysOptedOut.has(key)) return true;
+  if (ids.optedOutAtRefresh.has(key)) return at === 'refresh';
+  if (ids.neverOptedOut.has(key)) return false;
+  return (optout.byIdentityHash.get(key) ?? 0) > 0;
+}
