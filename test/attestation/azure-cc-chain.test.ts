@@ -211,3 +211,16 @@ test('waitForSidecar: ready at once, or gives up after bounded linear back-off',
   );
   assert.deepEqual(waits, [10, 20, 30]);
 });
+
+test('startAzureCcSimulation wires provider and verifier options for a stack', async () => {
+  const { startAzureCcSimulation } = await import('../../src/attestation/sim/azure-cc-simulation.ts');
+  const sim = await startAzureCcSimulation({ policyText: 'package stack-policy\n' });
+  try {
+    const core = new AzureCcVerifier({ maaBaseUrl: sim.maaBaseUrl, corePublicUrl: CORE_PUBLIC_URL });
+    core.registerEnclave(sim.enclaveId);
+    const request = await new AzureCcSkrProvider(sim.providerOptions).getAttestationRequest(spki, ATTEST_URL);
+    assert.deepEqual(await core.verify(request, spki), { ok: true, enclaveId: policyDigest('package stack-policy\n'), publicKey: spki });
+  } finally {
+    await sim.close();
+  }
+});
