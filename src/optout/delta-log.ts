@@ -28,6 +28,7 @@ export class DeltaLog {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
   private closed = false;
+  private syncs = 0;
 
   private constructor(
     readonly path: string,
@@ -51,6 +52,11 @@ export class DeltaLog {
       await handle.close();
       throw err;
     }
+  }
+
+  /** Number of write+fsync batches so far (group commit makes this far below the record count). */
+  get syncCount(): number {
+    return this.syncs;
   }
 
   get recordCount(): number {
@@ -81,6 +87,7 @@ export class DeltaLog {
             written += r.bytesWritten;
           }
           await this.handle.datasync();
+          this.syncs++;
           this.durableSize += bytes.length;
           for (const p of batch) p.resolve();
         } catch (err) {
