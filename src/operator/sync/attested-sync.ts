@@ -125,6 +125,8 @@ export class AttestedSync extends StoreRefresher {
   override async refresh(b: StoreBinding): Promise<RefreshOutcome> {
     const outcome = await super.refresh(b);
     if (outcome !== 'failed') {
+      // The base refresher resets the failure gauge only on a reload; an unchanged poll is a success too.
+      this.parts.deps.metrics.storeConsecutiveFailures.set({ store: b.name }, 0);
       const at = this.now();
       this.lastSuccess.set(b.name, at);
       this.syncMetrics.lastRefreshSuccess.set({ store: b.name }, Math.floor(at / 1000));
