@@ -83,7 +83,7 @@ export async function addSite(blobs: BlobStore, o: { name: string; domains: read
   const ids = sites.map((s) => Number(s.id)).filter(Number.isSafeInteger);
   const id = o.id ?? Math.max(FIRST_SITE_ID - 1, ...ids) + 1;
   if (ids.includes(id)) throw new AdminError(`site ${id} already exists`);
-  await writeJsonStore(blobs, 'sites', [...sites, siteRecord(id, o.name, o.domains, Math.floor(nowMs / 1000))], nowMs);
+  await writeJsonStore(blobs, 'sites', [...sites, siteRecord(id, o.name, o.domains)], nowMs);
   return id;
 }
 

@@ -106,7 +106,7 @@ export async function createDemoDataset(options: DemoDatasetOptions): Promise<De
   await writeSalts(blobs, buckets, nowMs);
   await writeKeyStores(blobs, nowMs);
   await writeJsonStore(blobs, 'clients', [client.record], nowMs);
-  await writeJsonStore(blobs, 'sites', [siteRecord(DEMO_SITE_ID, 'Demo site', ['localhost'], nowS)], nowMs);
+  await writeJsonStore(blobs, 'sites', [siteRecord(DEMO_SITE_ID, 'Demo site', ['localhost'])], nowMs);
   await writeJsonStore(blobs, 'client_side_keypairs', [keypair], nowMs);
   await writeJsonStore(blobs, 'services', [], nowMs);
   await writeJsonStore(blobs, 'service_links', [], nowMs);

@@ -100,8 +100,9 @@ export function operatorRecord(
   return { record, key: generated.key };
 }
 
-export function siteRecord(id: number, name: string, domainNames: readonly string[], nowS: number): Record<string, unknown> {
-  return { id, name, enabled: true, domain_names: [...domainNames], app_names: [], created: nowS };
+/** Fields as in the fixture `sites.json` (upstream also knows `created`, which it leaves out). */
+export function siteRecord(id: number, name: string, domainNames: readonly string[]): Record<string, unknown> {
+  return { id, name, enabled: true, domain_names: [...domainNames], app_names: [] };
 }
 
 const SUBSCRIPTION_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
