@@ -70,8 +70,11 @@ export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Pro
       if (isProtocolError(err) || err instanceof ClientError) throw new ClientError(Messages.invalidToken);
       throw err;
     }
-    // Only the site that owns the token's site key may validate it (spec §4.2).
-    if (siteOfKey(deps.stores.keysets.current(), keys, token.siteKeyId) !== request.client!.siteId) {
+    // Only the site that owns the token's site key may validate it (spec §4.2). A site without its
+    // own keyset gets tokens under site 2's fallback key (§8.2), so the token's publisher site is
+    // accepted too; otherwise such sites could never validate their own tokens.
+    const caller = request.client!.siteId;
+    if (siteOfKey(deps.stores.keysets.current(), keys, token.siteKeyId) !== caller && token.siteId !== caller) {
       throw new ClientError(Messages.unauthorisedToValidate);
     }
     const expected = currentRawUidFor(deps, flhOf(deps, identity), identity.type, deps.clock.now());
