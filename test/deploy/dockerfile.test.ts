@@ -1,0 +1,51 @@
+/** The azure-cc Dockerfile and .dockerignore (spec attestation-azure.md §3.1), checked statically. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../support/shared.ts';
+
+/** Instructions with line continuations joined, comments dropped. */
+function instructions(path: string): Array<{ op: string; args: string }> {
+  const text = readFileSync(path, 'utf8').replace(/\\\n/g, ' ');
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [op, ...rest] = l.split(/\s+/);
+      return { op: op.toUpperCase(), args: rest.join(' ') };
+    });
+}
+
+test('the azure-cc image: small node 20 base, production deps, non-root, ports, health check, bootstrap', () => {
+  const ins = instructions(join(repoRoot, 'deploy/azure-cc/Dockerfile'));
+  const get = (op: string) => ins.filter((i) => i.op === op).map((i) => i.args);
+  assert.match(get('FROM')[0], /^node:20-(alpine|slim)/);
+  assert.ok(get('RUN').some((a) => /npm ci --omit=dev/.test(a)));
+  assert.deepEqual(get('USER'), ['1000:1000']);
+  assert.deepEqual(get('EXPOSE'), ['8080 9080']);
+  assert.match(get('HEALTHCHECK')[0], /\/ops\/healthcheck/);
+  assert.deepEqual(JSON.parse(get('CMD')[0]), ['node', 'bin/uid2.mjs', 'bootstrap']);
+  // Everything the image copies exists in the repository.
+  for (const args of get('COPY')) {
+    for (const src of args.split(/\s+/).slice(0, -1)) assert.ok(existsSync(join(repoRoot, src)), `COPY source ${src}`);
+  }
+  // USER comes after the last RUN that needs root.
+  const lastRun = ins.map((i) => i.op).lastIndexOf('RUN');
+  assert.ok(ins.findIndex((i) => i.op === 'USER') > lastRun);
+});
+
+test('.dockerignore keeps secrets, tests and node_modules out of the build context', () => {
+  const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+  for (const entry of ['node_modules', '.git', 'test', '.env', '**/*.pem']) assert.ok(ignored.includes(entry), entry);
+  for (const kept of ['src', 'bin', 'package.json', 'package-lock.json']) assert.ok(!ignored.includes(kept), kept);
+});
+
+test('the SGX image starts the AESM entrypoint and the Occlum launcher', () => {
+  const ins = instructions(join(repoRoot, 'deploy/sgx/Dockerfile'));
+  assert.ok(ins.some((i) => i.op === 'ADD' && /uid2-operator\.tar\.gz/.test(i.args)));
+  assert.deepEqual(JSON.parse(ins.find((i) => i.op === 'ENTRYPOINT')!.args), ['bash', '/root/entrypoint.sh']);
+  assert.deepEqual(JSON.parse(ins.find((i) => i.op === 'CMD')!.args), ['occlum', 'run', '/bin/launcher']);
+  assert.match(readFileSync(join(repoRoot, 'deploy/sgx/aesmd.conf'), 'utf8'), /default quoting type = ecdsa_256/);
+});
