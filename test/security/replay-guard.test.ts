@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
+import { fixtureOperator, CLIENTS } from '../operator/support/operator-fixture.ts';
+
+const nonce = (n: number) => Buffer.alloc(8, n);
+
+test('guard: a nonce is fresh once, then a replay; other clients and timestamps are separate', () => {
+  const now = 1_000_000_000;
+  const guard = new ReplayGuard({ now: () => now });
+  assert.equal(guard.admit('a', now, nonce(1)), 'fresh');
+  assert.equal(guard.admit('a', now, nonce(1)), 'replayed');
+  assert.equal(guard.admit('b', now, nonce(1)), 'fresh', 'another client');
+  assert.equal(guard.admit('a', now + 1, nonce(1)), 'fresh', 'another timestamp is another envelope');
+  assert.equal(guard.admit('a', now, nonce(2)), 'fresh');
+  assert.equal(guard.size, 4);
+});
+
+test('guard: entries are forgotten once their timestamp leaves the freshness window, not before', () => {
+  let now = 5_000_000;
+  const guard = new ReplayGuard({ now: () => now });
+  const ts = now + REPLAY_WINDOW_MS - 1; // stamped in the future, still accepted by the envelope check
+  guard.admit('a', ts, nonce(1));
+  now = ts + REPLAY_WINDOW_MS - 1; // the envelope is still fresh: must still be remembered
+  assert.equal(guard.admit('a', ts, nonce(1)), 'replayed');
+  now = ts + REPLAY_WINDOW_MS + 10_000; // past the window (plus one bucket): pruned
+  guard.admit('x', now, nonce(9));
+  assert.equal(guard.size, 1, 'only the new entry is left');
+});
+
+test('guard: memory stays bounded under a steady stream (one window of entries)', () => {
+  let now = 0;
+  const guard = new ReplayGuard({ now: () => now });
+  let peak = 0;
+  for (let i = 0; i < 60_000; i++) {
+    now += 10; // 100 requests per second for 600 s
+    guard.admit('a', now, nonce(i % 256).fill(i >> 8, 0, 4));
+    peak = Math.max(peak, guard.size);
+  }
+  assert.ok(peak <= (REPLAY_WINDOW_MS + 10_000) / 10 + 1, `peak ${peak}`);
+});
+
+test('guard: at the hard cap it fails closed ("full"), and a replay is still a replay', () => {
+  const now = 0;
+  const guard = new ReplayGuard({ now: () => now, capacity: 3 });
+  for (let i = 0; i < 3; i++) assert.equal(guard.admit('a', now, nonce(i)), 'fresh');
+  assert.equal(guard.admit('a', now, nonce(7)), 'full');
+  assert.equal(guard.admit('a', now, nonce(1)), 'replayed');
+  assert.throws(() => guard.check('a', now, nonce(8)), (e: any) => e.httpCode === 503);
+  assert.throws(() => guard.check('a', now, nonce(0)), (e: any) => e.httpCode === 400 && e.detail === REPLAY_MESSAGE);
+});
+
+test('operator: the same v2 envelope sent twice is rejected the second time with 400 client_error', async () => {
+  const op = await fixtureOperator();
+  try {
+    const secret = Buffer.from(CLIENTS.special.secret, 'base64');
+    const envelope = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), payload: JSON.stringify({ email: 'user@example.com' }) });
+    const send = (body: Buffer | string, binary = false) =>
+      op.app.inject({
+        method: 'POST',
+        url: '/v2/token/generate',
+        headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': binary ? 'application/octet-stream' : 'text/plain' },
+        payload: body,
+      });
+    assert.equal((await send(envelope.toString('base64'))).statusCode, 200);
+    for (const replay of [await send(envelope.toString('base64')), await send(envelope, true)]) {
+      assert.equal(replay.statusCode, 400);
+      assert.deepEqual(replay.json(), { status: 'client_error', message: REPLAY_MESSAGE });
+    }
+    // A new envelope for the same payload (fresh nonce) is served.
+    const again = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), payload: JSON.stringify({ email: 'user@example.com' }) });
+    assert.equal((await send(again.toString('base64'))).statusCode, 200);
+    // After the window the replay fails the freshness check instead (spec §3.1).
+    op.clock.set(op.clock.now() + REPLAY_WINDOW_MS);
+    const late = await send(envelope.toString('base64'));
+    assert.equal(late.statusCode, 400);
+    assert.equal(late.json().message, 'Invalid timestamp: Request too old or client time drift.');
+  } finally {
+    await op.app.close();
+  }
+});
+
+test('operator: a request the envelope layer rejects does not burn its nonce', async () => {
+  const op = await fixtureOperator();
+  try {
+    const secret = Buffer.from(CLIENTS.special.secret, 'base64');
+    const envelope = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), nonce: nonce(3), payload: JSON.stringify({ email: 'user@example.com' }) });
+    const tampered = Buffer.from(envelope);
+    tampered[20] ^= 1;
+    const bad = await op.app.inject({
+      method: 'POST',
+      url: '/v2/token/generate',
+      headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'text/plain' },
+      payload: tampered.toString('base64'),
+    });
+    assert.equal(bad.statusCode, 400, 'a tampered copy fails decryption');
+    const right = await op.app.inject({
+      method: 'POST',
+      url: '/v2/token/generate',
+      headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'text/plain' },
+      payload: envelope.toString('base64'),
+    });
+    assert.equal(right.statusCode, 200);
+  } finally {
+    await op.app.close();
+  }
+});
