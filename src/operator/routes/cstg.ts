@@ -1,4 +1,114 @@
+/**
+ * `POST /v2/token/client-generate` (spec §9): plain JSON in (no API key, no v2 envelope), checks in
+ * upstream order, ECDH with the subscription's keypair, and an answer encrypted with the shared
+ * secret (no timestamp/nonce). Registered only when `client_side_token_generate=true`.
+ */
+import type { KeyObject } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { cstgSharedSecret, decryptCstgPayload, encryptCstgResponse, parseCstgPrivateKey } from '../../protocol/cstg.ts';
+import { isProtocolError } from '../../protocol/errors.ts';
+import { firstLevelHash } from '../../protocol/first-level-hash.ts';
+import { parseIdentity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
+import { ClientError, InvalidAppName, InvalidHttpOrigin, Messages, Unauthorized } from '../errors.ts';
+import { rawBody } from '../http/raw-body.ts';
+import type { CstgKeypair } from '../stores/cstg-keypair-store.ts';
+import { isAppNameAllowed, isOriginAllowed } from '../tokens/cstg-origin.ts';
+import { PrivacyBits, issueIdentity } from '../tokens/identity-tokens.ts';
+import { isOptedOut } from '../tokens/test-identities.ts';
+import { recordTokenResponse } from '../tokens/token-metrics.ts';
 
-export async function cstgRoutes(_app: FastifyInstance, _deps: OperatorDeps): Promise<void> {}
+/** Parsed private keys, per keypair record (records are immutable snapshot members). */
+const privateKeys = new WeakMap<CstgKeypair, KeyObject>();
+
+function privateKeyOf(pair: CstgKeypair): KeyObject {
+  let key = privateKeys.get(pair);
+  if (!key) {
+    key = parseCstgPrivateKey(pair.privateKey);
+    privateKeys.set(pair, key);
+  }
+  return key;
+}
+
+function parseBody(body: Buffer): Record<string, unknown> {
+  if (body.length === 0) throw new ClientError('json payload expected but not found');
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new ClientError('json payload is not valid');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ClientError('json payload is not valid');
+  return value as Record<string, unknown>;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** Protocol failures carry the upstream message ("bad public key", "bad iv", ...). */
+function asClientError(err: unknown): never {
+  if (isProtocolError(err)) throw new ClientError(err.message);
+  throw err;
+}
+
+export async function cstgRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
+  app.post('/v2/token/client-generate', async (request, reply) => {
+    const req = parseBody(rawBody(request.body));
+    const subscriptionId = str(req.subscription_id);
+    const pair = subscriptionId === undefined ? undefined : deps.stores.cstgKeypairs.current().bySubscriptionId.get(subscriptionId);
+    if (!pair) throw new ClientError('bad subscription_id');
+    request.siteId = pair.siteId;
+    if (pair.disabled) throw new Unauthorized('Unauthorized');
+
+    const appName = typeof req.app_name === 'string' ? req.app_name : undefined;
+    if (deps.config.cstgDomainNameCheckEnabled) {
+      const site = deps.stores.sites.current().byId.get(pair.siteId);
+      if (appName !== undefined) {
+        if (!isAppNameAllowed(site, appName)) throw new InvalidAppName('unexpected app name');
+      } else if (!isOriginAllowed(site, request.headers.origin)) {
+        throw new InvalidHttpOrigin('unexpected http origin');
+      }
+    }
+
+    const payload = str(req.payload);
+    const iv = str(req.iv);
+    const publicKey = str(req.public_key);
+    if (!payload || !iv || !publicKey) throw new ClientError('required parameters: payload, iv, public_key');
+    const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
+
+    let secret: Buffer;
+    let plain: Record<string, unknown>;
+    try {
+      secret = cstgSharedSecret(privateKeyOf(pair), publicKey);
+      plain = decryptCstgPayload(secret, { payload, iv, timestampMs, appName });
+    } catch (err) {
+      asClientError(err);
+    }
+
+    const hasEmail = plain.email_hash !== undefined && plain.email_hash !== null;
+    const hasPhone = plain.phone_hash !== undefined && plain.phone_hash !== null;
+    if (hasEmail === hasPhone) throw new ClientError('please provide exactly one of: email_hash, phone_hash');
+    if (hasPhone && !deps.config.enablePhoneSupport) throw new ClientError('phone support not enabled');
+    const identity = parseIdentity(hasEmail ? 'email_hash' : 'phone_hash', hasEmail ? plain.email_hash : plain.phone_hash);
+    if (!identity) throw new ClientError(Messages.invalidIdentifier);
+
+    const now = deps.clock.now();
+    const salts = deps.stores.salts.current();
+    const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
+    let json: string;
+    if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
+      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'optout');
+      json = JSON.stringify({ status: 'optout' });
+    } else {
+      const body = issueIdentity(
+        deps,
+        { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId: pair.siteId, privacyBits: PrivacyBits.clientSide, establishedMs: now },
+        now,
+      );
+      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'success');
+      json = JSON.stringify({ status: 'success', body });
+    }
+    return reply.type('text/plain').send(encryptCstgResponse(secret, json));
+  });
+}
