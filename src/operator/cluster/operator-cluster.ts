@@ -1,0 +1,152 @@
+/**
+ * Multi-core operator (spec §1 `service_instances`, default = CPU count): a node:cluster primary
+ * forks N workers that each run a complete operator on the same port; the primary hands out
+ * connections round-robin. The primary holds no stores and serves nothing itself.
+ *
+ * | event                               | primary's reaction                                   |
+ * | every worker reported ready         | `startOperatorCluster` resolves with the port        |
+ * | a worker fails before first ready   | startup fails: the others are stopped, error thrown  |
+ * | a worker dies after startup         | re-forked (back-off while replacements keep failing) |
+ * | close() / SIGTERM in the CLI        | shutdown message, 10 s grace, then SIGKILL           |
+ * The listening socket stays open while at least one worker holds it, so a crash never drops
+ * the port.
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  WORKER_OPTIONS_ENV,
+  encodeWorkerOptions,
+  isWorkerMessage,
+  type PrimaryToWorker,
+  type WorkerOperatorOptions,
+} from './worker-protocol.ts';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./operator-worker.ts', import.meta.url));
+const SHUTDOWN_GRACE_MS = 10_000;
+const MAX_RESTART_DELAY_MS = 30_000;
+
+export interface OperatorClusterOptions {
+  readonly workers: number;
+  readonly operator: WorkerOperatorOptions;
+  /** First re-fork delay after a failed replacement; doubles per consecutive failure. */
+  readonly restartDelayMs?: number;
+}
+
+export interface WorkerEvent {
+  readonly pid: number;
+  readonly workerId: number;
+}
+
+/** Events: `worker-ready` (WorkerEvent), `worker-exit` (WorkerEvent & {code, signal}). */
+export interface OperatorCluster extends EventEmitter {
+  readonly port: number;
+  readonly metricsPort: number;
+  /** Process ids of the workers currently alive. */
+  workerPids(): number[];
+  close(): Promise<void>;
+}
+
+/** Default worker count: the CPU count (upstream `service_instances` default). */
+export function defaultWorkerCount(): number {
+  return availableParallelism();
+}
+
+/** Node flags a worker needs: the TypeScript loader, plus memory flags the primary was given. */
+function workerExecArgv(): string[] {
+  const kept = process.execArgv.filter((a) => /^--(max-old-space-size|max-semi-space-size|expose-gc)/.test(a));
+  return ['--import', 'tsx', ...kept];
+}
+
+class Supervisor extends EventEmitter implements OperatorCluster {
+  port = 0;
+  metricsPort = 0;
+  private stopping = false;
+  private started = false;
+  private failures = 0;
+  private readonly ready = new Set<Worker>();
+  private readonly env: Record<string, string>;
+
+  constructor(private readonly o: OperatorClusterOptions) {
+    super();
+    this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions(o.operator) };
+  }
+
+  workerPids(): number[] {
+    return Object.values(cluster.workers ?? {}).flatMap((w) => (w && w.process.pid !== undefined && !w.isDead() ? [w.process.pid] : []));
+  }
+
+  start(): Promise<void> {
+    cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
+    return new Promise<void>((resolve, reject) => {
+      const failStartup = (reason: string) => {
+        if (this.started || this.stopping) return;
+        void this.close().finally(() => reject(new Error(`operator worker failed to start: ${reason}`)));
+      };
+      for (let i = 0; i < this.o.workers; i++) this.fork(resolve, failStartup);
+    });
+  }
+
+  private fork(onAllReady: () => void, failStartup: (reason: string) => void): void {
+    const worker = cluster.fork(this.env);
+    let reason = 'exited before it was ready';
+    worker.on('message', (m: unknown) => {
+      if (!isWorkerMessage(m)) return;
+      if (m.type === 'uid2-failed') {
+        reason = m.reason;
+        return;
+      }
+      this.port = m.port;
+      this.metricsPort = m.metricsPort;
+      this.ready.add(worker);
+      this.failures = 0;
+      this.emit('worker-ready', { pid: worker.process.pid, workerId: worker.id });
+      if (!this.started && this.ready.size === this.o.workers) {
+        this.started = true;
+        onAllReady();
+      }
+    });
+    worker.on('exit', (code, signal) => {
+      const wasReady = this.ready.delete(worker);
+      this.emit('worker-exit', { pid: worker.process.pid, workerId: worker.id, code, signal });
+      if (this.stopping) return;
+      if (!this.started) return failStartup(reason);
+      if (!wasReady) this.failures++;
+      const delay = this.failures === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, (this.o.restartDelayMs ?? 1000) * 2 ** (this.failures - 1));
+      setTimeout(() => {
+        if (!this.stopping) this.fork(onAllReady, failStartup);
+      }, delay).unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    await Promise.all(
+      alive.map(
+        (w) =>
+          new Promise<void>((resolve) => {
+            if (w.isDead()) return resolve();
+            const kill = setTimeout(() => w.process.kill('SIGKILL'), SHUTDOWN_GRACE_MS);
+            w.once('exit', () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            const message: PrimaryToWorker = { type: 'uid2-shutdown' };
+            if (w.isConnected()) w.send(message);
+            else w.process.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+/** Forks `workers` operator workers and resolves once every one is serving. */
+export async function startOperatorCluster(o: OperatorClusterOptions): Promise<OperatorCluster> {
+  if (!cluster.isPrimary) throw new Error('startOperatorCluster must run in the primary process');
+  if (!Number.isSafeInteger(o.workers) || o.workers < 1) throw new RangeError('workers must be a positive integer');
+  const supervisor = new Supervisor(o);
+  await supervisor.start();
+  return supervisor;
+}

@@ -1,0 +1,41 @@
+/**
+ * What the cluster primary and its operator workers tell each other (spec §1 `service_instances`:
+ * several instances serve one port). Workers learn their operator options from one environment
+ * variable holding JSON, so a re-forked worker builds its stores from exactly the same source.
+ */
+import type { OperatorOptions } from '../operator-service.ts';
+
+/** The serialisable part of `OperatorOptions`; each worker reads its own `process.env`. */
+export interface WorkerOperatorOptions {
+  readonly dataDir: string;
+  readonly files?: readonly string[];
+  readonly flags?: OperatorOptions['flags'];
+}
+
+export const WORKER_OPTIONS_ENV = 'UID2_OPERATOR_WORKER_OPTIONS';
+
+export type WorkerToPrimary =
+  | { readonly type: 'uid2-ready'; readonly port: number; readonly metricsPort: number }
+  | { readonly type: 'uid2-failed'; readonly reason: string };
+
+export type PrimaryToWorker = { readonly type: 'uid2-shutdown' };
+
+export function isWorkerMessage(m: unknown): m is WorkerToPrimary {
+  const type = (m as { type?: unknown } | null)?.type;
+  return type === 'uid2-ready' || type === 'uid2-failed';
+}
+
+export function isShutdownMessage(m: unknown): m is PrimaryToWorker {
+  return (m as { type?: unknown } | null)?.type === 'uid2-shutdown';
+}
+
+export function encodeWorkerOptions(o: WorkerOperatorOptions): string {
+  return JSON.stringify({ dataDir: o.dataDir, files: o.files ?? [], flags: o.flags ?? {} });
+}
+
+export function decodeWorkerOptions(text: string | undefined): WorkerOperatorOptions {
+  if (text === undefined) throw new Error(`${WORKER_OPTIONS_ENV} is not set: this file is started by the cluster primary`);
+  const o = JSON.parse(text) as WorkerOperatorOptions;
+  if (typeof o.dataDir !== 'string') throw new Error(`${WORKER_OPTIONS_ENV}: dataDir missing`);
+  return o;
+}
