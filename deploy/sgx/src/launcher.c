@@ -1,7 +1,7 @@
 /*
  * Enclave entry point of the UID2 operator under Occlum (spec attestation-azure.md 3.4): sets the
  * resource limits the Node.js runtime needs inside the LibOS, then spawns
- *   /bin/node /app/bin/uid2.mjs start --config /app/conf/config.json
+ *   /bin/node /app/bin/uid2.mjs operator --config /app/conf/config.json
  * with the inherited environment (Occlum.json decides which host variables get in) and waits.
  * Built by deploy/sgx/build.sh with occlum-gcc.
  */
@@ -23,7 +23,7 @@ static int set_limit(int resource, rlim_t value) {
 }
 
 int main(void) {
-    char *const argv[] = {"/bin/node", "/app/bin/uid2.mjs", "start", "--config", "/app/conf/config.json", NULL};
+    char *const argv[] = {"/bin/node", "/app/bin/uid2.mjs", "operator", "--config", "/app/conf/config.json", NULL};
     pid_t child;
     int status = 0;
 
