@@ -1,0 +1,50 @@
+/**
+ * `uid2 start` (what `npm start` runs): makes sure `.data/demo` holds a data set (creating one with
+ * the Core data-set generator the first time), then runs the operator on 127.0.0.1:8080 and
+ * prints how to call it with the CLI.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Command } from 'commander';
+import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_CONFIG_FILE } from '../../core/dataset/index.ts';
+import { runOperator, runOrExit } from './operator.ts';
+
+/** Buckets of the demo salt file: production's 2^20 is slow to generate on a laptop for a first start. */
+const DEMO_BUCKETS = 1 << 16;
+
+function usage(dir: string): string {
+  let apiKey = '<api_key>';
+  let secret = '<secret>';
+  try {
+    const client = JSON.parse(readFileSync(join(dir, DEMO_CLIENT_FILE), 'utf8')) as { api_key?: string; secret?: string };
+    apiKey = client.api_key ?? apiKey;
+    secret = client.secret ?? secret;
+  } catch {
+    // the usage text keeps the placeholders
+  }
+  return (
+    `demo data set: ${dir} (client credentials in ${join(dir, DEMO_CLIENT_FILE)})\n` +
+    'try:\n' +
+    `  export UID2_BASE_URL=http://127.0.0.1:8080 UID2_API_KEY='${apiKey}' UID2_SECRET_KEY='${secret}'\n` +
+    '  node bin/uid2.mjs token generate --email user@example.com\n' +
+    '  node bin/uid2.mjs map --email user@example.com\n' +
+    '  curl http://127.0.0.1:8080/ops/healthcheck\n'
+  );
+}
+
+export function register(program: Command): void {
+  program
+    .command('start')
+    .description('run a demo operator on 127.0.0.1:8080 over .data/demo (created on first start)')
+    .option('--dir <dir>', 'demo data set directory', '.data/demo')
+    .action(async (opts: { dir: string }) => {
+      await runOrExit(async () => {
+        const dir = resolve(opts.dir);
+        if (!existsSync(join(dir, OPERATOR_CONFIG_FILE))) {
+          process.stdout.write(`creating a demo data set in ${dir} ...\n`);
+          await createDemoDataset({ out: dir, buckets: DEMO_BUCKETS });
+        }
+        await runOperator({ data: dir, config: [join(dir, OPERATOR_CONFIG_FILE)], host: '127.0.0.1', port: 8080 }, usage(dir));
+      });
+    });
+}
