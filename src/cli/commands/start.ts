@@ -3,7 +3,7 @@
  * the Core data-set generator the first time), then runs the operator on 127.0.0.1:8080 and
  * prints how to call it with the CLI.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_CONFIG_FILE } from '../../core/dataset/index.ts';
@@ -12,20 +12,14 @@ import { runOperator, runOrExit } from './operator.ts';
 /** Buckets of the demo salt file: production's 2^20 is slow to generate on a laptop for a first start. */
 const DEMO_BUCKETS = 1 << 16;
 
+/** How to call the demo operator; credentials are read from the file, never printed. */
 function usage(dir: string): string {
-  let apiKey = '<api_key>';
-  let secret = '<secret>';
-  try {
-    const client = JSON.parse(readFileSync(join(dir, DEMO_CLIENT_FILE), 'utf8')) as { api_key?: string; secret?: string };
-    apiKey = client.api_key ?? apiKey;
-    secret = client.secret ?? secret;
-  } catch {
-    // the usage text keeps the placeholders
-  }
+  const file = join(dir, DEMO_CLIENT_FILE);
+  const read = (field: string) => `$(node -p "require('${file}').${field}")`;
   return (
-    `demo data set: ${dir} (client credentials in ${join(dir, DEMO_CLIENT_FILE)})\n` +
+    `demo data set: ${dir} (client credentials in ${file})\n` +
     'try:\n' +
-    `  export UID2_BASE_URL=http://127.0.0.1:8080 UID2_API_KEY='${apiKey}' UID2_SECRET_KEY='${secret}'\n` +
+    `  export UID2_BASE_URL=http://127.0.0.1:8080 UID2_API_KEY=${read('api_key')} UID2_SECRET_KEY=${read('secret')}\n` +
     '  node bin/uid2.mjs token generate --email user@example.com\n' +
     '  node bin/uid2.mjs map --email user@example.com\n' +
     '  curl http://127.0.0.1:8080/ops/healthcheck\n'
