@@ -17,6 +17,7 @@ import { createOperatorStores, storeBindings } from './stores/operator-stores.ts
 import { effectiveRuntime } from './stores/runtime-config-store.ts';
 import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
+import { createAttestedSync } from './sync/attested-sync.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
 
 export interface OperatorOptions extends ConfigSources {
@@ -49,7 +50,11 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const metrics = new OperatorMetrics(health, { defaultMetrics: true });
   const stores = createOperatorStores();
   const source = o.source ?? new LocalStoreSource(o.dataDir, config.metadataPaths);
-  const refresher = new StoreRefresher({ source, bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
+  // Attested mode (core_attest_url set, spec §12): attest to Core, sync stores and opt-outs from Core/OptOut.
+  const refresher =
+    config.coreAttestUrl !== undefined && o.source === undefined
+      ? createAttestedSync(config, { stores, health, metrics, logger, clock, env: o.env })
+      : new StoreRefresher({ source, bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
   await refresher.loadAll();
   assertStoresUsable(stores, clock.now());
   effectiveRuntime(config, stores.runtimeConfig.peek());

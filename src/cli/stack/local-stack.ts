@@ -1,0 +1,198 @@
+/**
+ * `uid2 stack`: Core, OptOut and N attested operators as child processes on loopback (issue 4).
+ *
+ * 1. A fresh demo data set is written when DIR is empty (`createDemoDataset`).
+ * 2. OptOut starts; Core's config gets its URL (Core hands it to operators at attestation).
+ * 3. With `--attestation azure-cc` the MAA and SKR simulators run inside this process, Core
+ *    verifies against the simulated MAA, the operator key's protocol is azure-cc and the
+ *    simulated policy digest is registered as an enclave.
+ * 4. Core starts, then the operators, each attesting to Core and syncing every store from it.
+ *
+ * Every service must answer its health check before `startStack` resolves; `stop()` stops the
+ * operators first, then Core, OptOut and the simulators.
+ */
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { addOperator, registerEnclave } from '../../core/admin/admin-records.ts';
+import { startAzureCcSimulation, type AzureCcSimulation } from '../../attestation/sim/azure-cc-simulation.ts';
+import { openBlobBackend, type StorageKind } from '../../core/blob-backend.ts';
+import { createDemoDataset, DEMO_CLIENT_FILE, DEMO_SITE_ID, OPERATOR_CONFIG_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
+import { ChildService } from './child-service.ts';
+import { uploadStores } from './dataset-upload.ts';
+import { freePort } from './free-port.ts';
+import { operatorEnv, patchCoreConfig } from './stack-config.ts';
+
+export type StackAttestation = 'trusted' | 'azure-cc';
+
+export interface StackOptions {
+  readonly dataDir: string;
+  readonly operators?: number;
+  readonly storage?: StorageKind;
+  readonly attestation?: StackAttestation;
+  /** Store poll period of operators and Core (ms). */
+  readonly refreshMs?: number;
+  /** Opt-out sync period of operators (s). */
+  readonly optoutRefreshSeconds?: number;
+  /** Salt buckets of a fresh data set. */
+  readonly buckets?: number;
+  /** Needed for `storage: 'azure'`. */
+  readonly azureConnectionString?: string;
+  readonly healthTimeoutMs?: number;
+}
+
+export interface StackSummary {
+  readonly core: string;
+  readonly optout: string;
+  readonly operators: string[];
+  readonly api_key: string;
+  readonly secret: string;
+}
+
+export interface RunningStack {
+  readonly summary: StackSummary;
+  readonly dataDir: string;
+  readonly operatorKey: string;
+  readonly core: ChildService;
+  readonly optout: ChildService;
+  readonly operators: ChildService[];
+  /** Metrics URL of each operator, in the order of `operators`. */
+  readonly operatorMetrics: string[];
+  readonly healthTimeoutMs: number;
+  stop(): Promise<void>;
+}
+
+export const CORE_CONTAINER = 'uid2-core';
+
+export class StackError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StackError';
+  }
+}
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  try {
+    return (await readdir(dir)).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
+async function readDataset(dir: string): Promise<{ apiKey: string; secret: string; operatorKey: string }> {
+  try {
+    const client = JSON.parse(await readFile(join(dir, DEMO_CLIENT_FILE), 'utf8')) as { api_key: string; secret: string };
+    const operatorKey = (await readFile(join(dir, OPERATOR_KEY_FILE), 'utf8')).trim();
+    return { apiKey: client.api_key, secret: client.secret, operatorKey };
+  } catch {
+    throw new StackError(`${dir} is neither empty nor a data set written by uid2 init (${DEMO_CLIENT_FILE}, ${OPERATOR_KEY_FILE})`);
+  }
+}
+
+export async function startStack(options: StackOptions): Promise<RunningStack> {
+  const dir = resolve(options.dataDir);
+  const storage = options.storage ?? 'fs';
+  const attestation = options.attestation ?? 'trusted';
+  const count = options.operators ?? 1;
+  const refreshMs = options.refreshMs ?? 10_000;
+  const healthTimeoutMs = options.healthTimeoutMs ?? 120_000;
+  if (!Number.isSafeInteger(count) || count < 1) throw new StackError('--operators must be a positive integer');
+  const connection = options.azureConnectionString;
+  if (storage === 'azure' && !connection) throw new StackError('--storage azure needs AZURE_STORAGE_CONNECTION_STRING');
+
+  if (await isEmptyDir(dir)) await createDemoDataset({ out: dir, buckets: options.buckets });
+  const dataset = await readDataset(dir);
+  const logs = join(dir, 'logs');
+  await mkdir(logs, { recursive: true });
+  const azureEnv: Record<string, string> = connection ? { AZURE_STORAGE_CONNECTION_STRING: connection } : {};
+  const started: Array<{ close(): Promise<void> }> = [];
+  const stop = async () => {
+    for (const s of started.splice(0).reverse()) await s.close().catch(() => undefined);
+  };
+
+  try {
+    let simulation: AzureCcSimulation | undefined;
+    let operatorKey = dataset.operatorKey;
+    if (attestation === 'azure-cc') {
+      simulation = await startAzureCcSimulation({ host: '127.0.0.1' });
+      started.push(simulation);
+      // The data set's operator is `trusted`; an azure-cc stack runs its own azure-cc operator.
+      const { store } = await openBlobBackend({ dataDir: dir, kind: 'fs', baseUrl: '' });
+      operatorKey = (await addOperator(store, { name: 'Stack azure-cc operator', protocol: 'azure-cc', siteId: DEMO_SITE_ID, operatorType: 'PRIVATE' }, Date.now())).key;
+      await registerEnclave(store, { protocol: 'azure-cc', id: simulation.enclaveId, name: 'stack simulated policy' }, Date.now());
+    }
+    if (storage === 'azure') await uploadStores(dir, connection!, CORE_CONTAINER);
+
+    const storageArgs = ['--storage', storage];
+    const optoutPort = await freePort();
+    const optout = new ChildService({
+      name: 'optout',
+      args: ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1', ...storageArgs],
+      url: `http://127.0.0.1:${optoutPort}`,
+      env: azureEnv,
+      logFile: join(logs, 'optout.log'),
+    });
+    started.push(optout);
+    optout.start();
+    await optout.waitHealthy(healthTimeoutMs);
+
+    await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs, maaServerBaseUrl: simulation?.maaBaseUrl });
+    const corePort = await freePort();
+    const coreUrl = `http://127.0.0.1:${corePort}`;
+    const core = new ChildService({
+      name: 'core',
+      args: ['core', '--data', dir, '--port', String(corePort), '--host', '127.0.0.1', '--public-url', coreUrl, ...storageArgs, '--container', CORE_CONTAINER],
+      url: coreUrl,
+      env: azureEnv,
+      logFile: join(logs, 'core.log'),
+    });
+    started.push(core);
+    core.start();
+    await core.waitHealthy(healthTimeoutMs);
+
+    const operators: ChildService[] = [];
+    const operatorMetrics: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const metricsPort = await freePort();
+      const op = new ChildService({
+        name: `operator-${i}`,
+        // The data set's operator config supplies the demo settings; the environment adds attested mode.
+        args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE)],
+        url: `http://127.0.0.1:${port}`,
+        env: operatorEnv({
+          index: i,
+          coreUrl,
+          optoutUrl: optout.url,
+          operatorKey,
+          port,
+          metricsPort,
+          refreshMs,
+          optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
+          azureCc: simulation?.providerOptions,
+        }),
+        logFile: join(logs, `operator-${i}.log`),
+      });
+      started.push(op);
+      operators.push(op);
+      operatorMetrics.push(`http://127.0.0.1:${metricsPort}/metrics`);
+      op.start();
+    }
+    await Promise.all(operators.map((op) => op.waitHealthy(healthTimeoutMs)));
+
+    return {
+      summary: { core: core.url, optout: optout.url, operators: operators.map((o) => o.url), api_key: dataset.apiKey, secret: dataset.secret },
+      dataDir: dir,
+      operatorKey,
+      core,
+      optout,
+      operators,
+      operatorMetrics,
+      healthTimeoutMs,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Configuration the local stack gives its services (spec operator-spec.md §11-§12,
+ * attestation-azure.md §1): Core's config file gets the OptOut URL it hands to attested
+ * operators, and each operator gets its attested-mode keys as environment variables (the
+ * operator config layers environment variables named exactly like the keys over its files).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CORE_CONFIG_FILE } from '../../core/dataset/index.ts';
+
+/** Core's metadata routes per operator config key (operator-spec.md §12.2). */
+export const CORE_METADATA_PATHS: Readonly<Record<string, string>> = {
+  salts_metadata_path: '/salt/refresh',
+  clients_metadata_path: '/clients/refresh',
+  keysets_metadata_path: '/key/keyset/refresh',
+  keyset_keys_metadata_path: '/key/keyset-keys/refresh',
+  sites_metadata_path: '/sites/refresh',
+  client_side_keypairs_metadata_path: '/client_side_keypairs/refresh',
+  services_metadata_path: '/services/refresh',
+  service_links_metadata_path: '/service_links/refresh',
+  runtime_config_metadata_path: '/operator/config',
+};
+
+/** Operator poll intervals set from the stack's `--refresh-ms`. */
+const REFRESH_KEYS = [
+  'config_scan_period_ms',
+  'auth_refresh_ms',
+  'keyset_refresh_ms',
+  'keysetkey_refresh_ms',
+  'salt_refresh_ms',
+  'site_refresh_ms',
+  'client_side_keypairs_refresh_ms',
+  'service_refresh_ms',
+  'service_link_refresh_ms',
+] as const;
+
+export interface CorePatch {
+  readonly optoutUrl: string;
+  readonly storeRefreshMs: number;
+  readonly maaServerBaseUrl?: string;
+}
+
+/** Rewrites the data set's Core config for this stack run (OptOut URL, polling, MAA). */
+export async function patchCoreConfig(dataDir: string, patch: CorePatch): Promise<void> {
+  const path = join(dataDir, CORE_CONFIG_FILE);
+  const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  config.optout_url = patch.optoutUrl;
+  config.store_refresh_ms = patch.storeRefreshMs;
+  if (patch.maaServerBaseUrl !== undefined) config.maa_server_base_url = patch.maaServerBaseUrl;
+  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+}
+
+export interface OperatorEnvOptions {
+  readonly index: number;
+  readonly coreUrl: string;
+  readonly optoutUrl: string;
+  readonly operatorKey: string;
+  readonly port: number;
+  readonly metricsPort: number;
+  readonly refreshMs: number;
+  readonly optoutRefreshSeconds: number;
+  /** azure-cc: the simulated sidecar and MAA. */
+  readonly azureCc?: { readonly skrUrl: string; readonly maaBaseUrl: string };
+}
+
+export function operatorEnv(o: OperatorEnvOptions): Record<string, string> {
+  const env: Record<string, string> = {
+    ...CORE_METADATA_PATHS,
+    storage_mock: 'false',
+    core_attest_url: `${o.coreUrl}/attest`,
+    core_api_token: o.operatorKey,
+    optout_api_uri: `${o.optoutUrl}/optout/replicate`,
+    // Resolved against the optout_url Core returns at attestation (§12.2).
+    optout_metadata_path: '/optout/refresh',
+    cloud_refresh_interval: String(o.optoutRefreshSeconds),
+    operator_type: 'private',
+    enclave_platform: o.azureCc ? 'azure-cc' : '',
+    uid_instance_id_prefix: `stack-operator-${o.index}`,
+    host: '127.0.0.1',
+    port: String(o.port),
+    metrics_port: String(o.metricsPort),
+    port_offset: '0',
+  };
+  for (const key of REFRESH_KEYS) env[key] = String(o.refreshMs);
+  if (o.azureCc) {
+    env.skr_url = o.azureCc.skrUrl;
+    env.maa_server_base_url = o.azureCc.maaBaseUrl;
+  }
+  return env;
+}
