@@ -40,7 +40,7 @@ test('uid2 operator: one line when listening, serves the fixtures, SIGTERM exits
       body: JSON.stringify({ email: 'user@example.com' }),
     });
     assert.equal(gen.status, 200);
-    assert.equal((await gen.json()).status, 'success');
+    assert.equal(((await gen.json()) as { status: string }).status, 'success');
     const metrics = await (await fetch(`http://127.0.0.1:${m[2]}/metrics`)).text();
     assert.match(metrics, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200"/);
     assert.match(metrics, /uid2_config_store_version\{store="salts"/);
