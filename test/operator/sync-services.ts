@@ -9,6 +9,7 @@ import { startCore, type CoreService } from '../../src/core/core-service.ts';
 import { createDemoDataset, CORE_CONFIG_FILE, type DemoDataset } from '../../src/core/dataset/index.ts';
 import { loadOperatorConfig, type OperatorConfig } from '../../src/operator/config/operator-config.ts';
 import { startOptOutService, type RunningOptOutService } from '../../src/optout/optout-service.ts';
+import { CORE_METADATA_PATHS } from '../../src/cli/stack/stack-config.ts';
 
 export interface SyncServices {
   readonly dataset: DemoDataset;
@@ -21,18 +22,6 @@ export interface SyncServices {
   close(): Promise<void>;
 }
 
-/** Metadata URL paths on Core per operator config key (spec operator-spec.md §12.2). */
-export const CORE_METADATA_PATHS = {
-  salts_metadata_path: '/salt/refresh',
-  clients_metadata_path: '/clients/refresh',
-  keysets_metadata_path: '/key/keyset/refresh',
-  keyset_keys_metadata_path: '/key/keyset-keys/refresh',
-  sites_metadata_path: '/sites/refresh',
-  client_side_keypairs_metadata_path: '/client_side_keypairs/refresh',
-  services_metadata_path: '/services/refresh',
-  service_links_metadata_path: '/service_links/refresh',
-  runtime_config_metadata_path: '/operator/config',
-} as const;
 
 export async function startSyncServices(): Promise<SyncServices> {
   const dir = await mkdtemp(join(tmpdir(), 'uid2-sync-'));
