@@ -17,9 +17,10 @@ export async function startHarness(options: Partial<CoreServiceOptions> = {}, co
   const dir = await mkdtemp(join(tmpdir(), 'uid2-core-'));
   const ds = await createDemoDataset({ out: dir, buckets: 64 });
   // Never reach the real MAA from tests: a closed local port makes its signing keys unavailable.
+  // Polling is effectively off (1 h) so tests decide when Core sees a new version (core.refresh()).
   const configPath = join(dir, 'core-config.json');
   const config = JSON.parse(await readFile(configPath, 'utf8'));
-  await writeFile(configPath, JSON.stringify({ ...config, maa_server_base_url: 'http://127.0.0.1:9', ...configOverrides }));
+  await writeFile(configPath, JSON.stringify({ ...config, maa_server_base_url: 'http://127.0.0.1:9', store_refresh_ms: 3_600_000, ...configOverrides }));
   const core = await startCore({ dataDir: dir, port: 0, host: '127.0.0.1', ...options });
   return {
     dir,
