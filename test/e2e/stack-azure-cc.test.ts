@@ -1,0 +1,25 @@
+/**
+ * `uid2 stack --attestation azure-cc` end to end: the operator attests through the simulated SKR
+ * sidecar and MAA (SEV-SNP evidence binding its fresh key), Core verifies the MAA token against the
+ * registered policy digest, and the attested operator serves tokens.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStack, type RunningStack } from '../../src/cli/stack/local-stack.ts';
+import { clientOf, metricOf, uniqueEmail } from './stack-support.ts';
+
+test('stack with azure-cc attestation (simulated SKR + MAA)', { timeout: 180_000 }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'uid2-e2e-azcc-'));
+  let stack: RunningStack | undefined;
+  t.after(async () => {
+    await stack?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+  stack = await startStack({ dataDir: dir, operators: 1, attestation: 'azure-cc', refreshMs: 2000, buckets: 1024 });
+  assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'success' }), 1);
+  const result = await clientOf(stack, 0).generateToken({ email: uniqueEmail('azure-cc') });
+  assert.equal(result.status, 'success');
+});
