@@ -17,7 +17,7 @@
  * |                    | part is used only when the domain is exactly "gmail.com"                |
  * Only ASCII A-Z are lower-cased; everything else (TAB, non-ASCII) is kept as is.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { isBase64, encodeBase64 } from './base64.ts';
 import { IdentityType } from './identity-kinds.ts';
 
@@ -45,8 +45,27 @@ function lowerAscii(code: number): number {
   return code >= 0x41 && code <= 0x5a ? code + 32 : code;
 }
 
+/**
+ * True when `input` is already normalized: one "@" with text on both sides, no space, no ASCII
+ * upper case, and a domain other than gmail.com. The single pass below returns such an input
+ * unchanged, so the common case skips building new strings.
+ */
+function isNormalizedEmail(input: string): boolean {
+  let at = -1;
+  for (let i = 0; i < input.length; i++) {
+    const code = input.charCodeAt(i);
+    if (code === SPACE || (code >= 0x41 && code <= 0x5a)) return false;
+    if (code === AT) {
+      if (at >= 0) return false;
+      at = i;
+    }
+  }
+  return at > 0 && at < input.length - 1 && !(input.length - at - 1 === GMAIL_DOMAIN.length && input.endsWith(GMAIL_DOMAIN));
+}
+
 /** Upstream email normalization (spec §5); `null` when the address is invalid. */
 export function normalizeEmail(input: string): string | null {
+  if (isNormalizedEmail(input)) return input;
   let local = '';
   let gmailLocal = '';
   let inExtension = false;
@@ -138,6 +157,29 @@ export function parseIdentity(field: IdentityField, value: unknown): Identity | 
       const hash = decodeIdentityHash(value);
       if (hash === null) return null;
       return { type: field === 'email_hash' ? IdentityType.Email : IdentityType.Phone, hash };
+    }
+    default:
+      return null;
+  }
+}
+
+/**
+ * `parseIdentity` for the identity-map hot path: the identity hash as canonical base64 text (the
+ * input of the first-level hash, spec §6.1), without intermediate Buffers; `null` when invalid.
+ */
+export function identityHashBase64(field: IdentityField, value: unknown): string | null {
+  switch (field) {
+    case 'email': {
+      if (typeof value !== 'string') return null;
+      const normalized = normalizeEmail(value);
+      return normalized === null ? null : hash('sha256', normalized, 'base64');
+    }
+    case 'phone':
+      return isValidPhone(value) ? hash('sha256', value, 'base64') : null;
+    case 'email_hash':
+    case 'phone_hash': {
+      const bytes = decodeIdentityHash(value);
+      return bytes === null ? null : encodeBase64(bytes);
     }
     default:
       return null;

@@ -17,7 +17,7 @@ import type { KeyMaterial, SaltEntry } from './salt-file.ts';
 
 const DAY_MS = 86_400_000;
 /** A bucket's previous UID is reported for 90 days after its rotation. */
-const PREVIOUS_UID_DAYS = 90;
+export const PREVIOUS_UID_DAYS = 90;
 
 export interface MappingContext {
   readonly scope: IdentityScope;
@@ -56,9 +56,10 @@ export function mapIdentity(flh: Uint8Array, entry: SaltEntry, ctx: MappingConte
   // Upstream divides the (possibly negative) age as Java longs: truncation toward zero.
   const ageDays = Math.trunc((nowMs - entry.lastUpdated) / DAY_MS);
   const previous = ageDays < PREVIOUS_UID_DAYS ? rawUid(flh, entry.previousSalt, entry.previousKey, ctx) : null;
-  const refreshFromS =
-    entry.refreshFrom !== null && entry.refreshFrom >= nowMs
-      ? Math.floor(entry.refreshFrom / 1000)
-      : nextUtcMidnightS(nowMs);
-  return { current, previous, refreshFromS };
+  return { current, previous, refreshFromS: refreshFromSeconds(entry, nowMs) };
+}
+
+/** The `r` of map v3: the bucket's refresh time in seconds, or the next UTC midnight once it has passed. */
+export function refreshFromSeconds(entry: SaltEntry, nowMs: number): number {
+  return entry.refreshFrom !== null && entry.refreshFrom >= nowMs ? Math.floor(entry.refreshFrom / 1000) : nextUtcMidnightS(nowMs);
 }

@@ -38,3 +38,17 @@ export function createBucketIdEncoder(secret: string, prefix: string): (id: numb
     return prefix + hashids.encode(id);
   };
 }
+
+const firstBytes = Buffer.alloc(3);
+
+/**
+ * `bucketIndex` of a first-level hash held as base64 text: its first 4 characters are exactly
+ * bytes 0..2 (the identity-map hot path keeps hashes as text). Synchronous, so one scratch
+ * buffer serves every call.
+ */
+export function bucketIndexOfBase64(flhBase64: string, entryCount: number): number {
+  if (flhBase64.length < 4 || firstBytes.write(flhBase64.slice(0, 4), 'base64') !== 3) {
+    throw new ProtocolError('ERR_TOO_SHORT', 'first-level hash too short');
+  }
+  return bucketIndex(firstBytes, entryCount);
+}

@@ -4,22 +4,29 @@
  * prepares the per-type mapping contexts, so a 5,000-item batch does only the per-item work
  * (normalize, two SHA-256, the raw UID) and never mixes old and new salts.
  */
-import { firstLevelHash } from '../../protocol/first-level-hash.ts';
-import { parseIdentity, type Identity, type IdentityField } from '../../protocol/identity-input.ts';
+import { firstLevelHash, hashBase64TextWithSalt } from '../../protocol/first-level-hash.ts';
+import { identityHashBase64, parseIdentity, type Identity, type IdentityField } from '../../protocol/identity-input.ts';
 import { IdentityType, parseEnvironment } from '../../protocol/identity-kinds.ts';
-import { currentRawUid, mapIdentity, type MappingContext } from '../../protocol/identity-mapping.ts';
-import { bucketIndex } from '../../protocol/salt-bucket.ts';
+import { currentRawUid, mapIdentity, PREVIOUS_UID_DAYS, refreshFromSeconds, type MappingContext } from '../../protocol/identity-mapping.ts';
+import { bucketIndex, bucketIndexOfBase64 } from '../../protocol/salt-bucket.ts';
 import type { SaltEntry } from '../../protocol/salt-file.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import { saltFileAt } from '../stores/salt-store.ts';
-import { isOptedOut } from '../tokens/test-identities.ts';
+import { isOptedOut, isOptedOutBase64 } from '../tokens/test-identities.ts';
 
 /** Outcome of one input: `invalid` and `optout` are the "unmapped" reasons of spec §4.5/§4.6. */
 export type MapOutcome =
   | { kind: 'invalid' }
   | { kind: 'optout' }
   | { kind: 'mapped'; flh: Buffer; entry: SaltEntry; identity: Identity };
+
+/** One element of a map v3 answer (spec §4.6). */
+export type MapV3Element = { u: string; p: string | null; r: number } | { e: 'optout' | 'invalid identifier' };
+
+const INVALID: MapV3Element = Object.freeze({ e: 'invalid identifier' });
+const OPTED_OUT: MapV3Element = Object.freeze({ e: 'optout' });
+const DAY_MS = 86_400_000;
 
 export interface IdentityMapper {
   readonly nowMs: number;
@@ -29,6 +36,12 @@ export interface IdentityMapper {
   current(outcome: Extract<MapOutcome, { kind: 'mapped' }>): { rawUid: Buffer; bucketId: string };
   /** Current/previous raw UID and refresh-from seconds (map v3). */
   full(outcome: Extract<MapOutcome, { kind: 'mapped' }>): { current: Buffer; previous: Buffer | null; refreshFromS: number };
+  /**
+   * One map v3 element. Same result as `resolve` + `full`, but hashes stay base64 text for
+   * salt-based v2 buckets (the common case: three one-shot SHA-256 calls and no Buffers);
+   * v3/v4 raw UIDs go through `mapIdentity`.
+   */
+  v3(field: IdentityField, value: unknown): MapV3Element;
 }
 
 export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
@@ -57,6 +70,22 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
     },
     full(o) {
       return mapIdentity(o.flh, o.entry, contexts[o.identity.type], nowMs);
+    },
+    v3(field, value) {
+      const hash = identityHashBase64(field, value);
+      if (hash === null) return INVALID;
+      const flh = hashBase64TextWithSalt(hash, salts.firstLevelSalt);
+      if (isOptedOutBase64(salts, optout, flh, 'generate')) return OPTED_OUT;
+      const entry = entries[bucketIndexOfBase64(flh, entries.length)];
+      const recent = Math.trunc((nowMs - entry.lastUpdated) / DAY_MS) < PREVIOUS_UID_DAYS;
+      const saltOnly = entry.currentSalt !== null && (!recent || entry.previousSalt !== null || entry.previousKey === null);
+      if (deps.config.identityV3 || !saltOnly) {
+        const type = field === 'email' || field === 'email_hash' ? IdentityType.Email : IdentityType.Phone;
+        const m = mapIdentity(Buffer.from(flh, 'base64'), entry, contexts[type], nowMs);
+        return { u: m.current.toString('base64'), p: m.previous === null ? null : m.previous.toString('base64'), r: m.refreshFromS };
+      }
+      const previous = recent && entry.previousSalt !== null ? hashBase64TextWithSalt(flh, entry.previousSalt) : null;
+      return { u: hashBase64TextWithSalt(flh, entry.currentSalt!), p: previous, r: refreshFromSeconds(entry, nowMs) };
     },
   };
 }

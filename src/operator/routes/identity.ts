@@ -101,13 +101,7 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     const m = createIdentityMapper(deps);
     const body: Record<string, unknown[]> = {};
     for (const field of IDENTITY_FIELDS) {
-      body[field] = input[field].map((value) => {
-        const outcome = m.resolve(field, value);
-        if (outcome.kind === 'invalid') return { e: 'invalid identifier' };
-        if (outcome.kind === 'optout') return { e: 'optout' };
-        const { current, previous, refreshFromS } = m.full(outcome);
-        return { u: current.toString('base64'), p: previous === null ? null : previous.toString('base64'), r: refreshFromS };
-      });
+      body[field] = input[field].map((value) => m.v3(field, value));
     }
     return success(body);
   });

@@ -39,7 +39,11 @@ export type OptOutCheckPoint = 'generate' | 'refresh';
 
 /** True when any opt-out record exists for the first-level hash, test identities applied first. */
 export function isOptedOut(salts: SaltSnapshot, optout: OptOutSnapshot, flh: Buffer, at: OptOutCheckPoint): boolean {
-  const key = flh.toString('base64');
+  return isOptedOutBase64(salts, optout, flh.toString('base64'), at);
+}
+
+/** `isOptedOut` for a first-level hash already held as base64 text (the identity-map hot path). */
+export function isOptedOutBase64(salts: SaltSnapshot, optout: OptOutSnapshot, key: string, at: OptOutCheckPoint): boolean {
   const ids = testIdentities(salts);
   if (ids.alwaysOptedOut.has(key)) return true;
   if (ids.optedOutAtRefresh.has(key)) return at === 'refresh';
