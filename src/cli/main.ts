@@ -9,13 +9,27 @@ interface CommandModule {
   register(program: Command): void;
 }
 
-export async function loadProgram(): Promise<Command> {
+/**
+ * Only the modules a command needs are imported: each file is named after the command it
+ * registers (`optout-status.ts` adds a subcommand to `optout`), and importing every service
+ * costs seconds of start-up. Help and unknown commands load them all.
+ */
+function selectModules(names: string[], command: string | undefined): string[] {
+  if (command === undefined || command.startsWith('-')) return names;
+  const matching = names.filter((n) => {
+    const base = n.replace(/\.(ts|js)$/, '');
+    return base === command || base.startsWith(`${command}-`);
+  });
+  return matching.length > 0 ? matching : names;
+}
+
+export async function loadProgram(command?: string): Promise<Command> {
   const program = new Command('uid2')
     .description('UID2 private operator system for Azure confidential computing')
     .showHelpAfterError();
   const dir = new URL('./commands/', import.meta.url);
   const names = readdirSync(dir).filter((n) => /\.(ts|js)$/.test(n) && !n.endsWith('.d.ts')).sort();
-  for (const name of names) {
+  for (const name of selectModules(names, command)) {
     const mod = (await import(new URL(name, dir).href)) as CommandModule;
     mod.register(program);
   }
@@ -23,6 +37,6 @@ export async function loadProgram(): Promise<Command> {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = await loadProgram();
+  const program = await loadProgram(argv[2]);
   await program.parseAsync(argv);
 }
