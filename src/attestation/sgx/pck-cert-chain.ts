@@ -41,6 +41,16 @@ function isP256(cert: X509Certificate): boolean {
  * used) is within its validity dates, and the leaf carries a P-256 key.
  */
 export function verifyPckChain(chainPem: Buffer, trustedRoots: readonly X509Certificate[], nowMs: number): PckChainResult {
+  // Issue 7 (fuzzing): X509Certificate parses lazily, so a corrupted SPKI or signature throws from
+  // `publicKey`/`verify` later; a verifier returns failures, it never throws.
+  try {
+    return checkPckChain(chainPem, trustedRoots, nowMs);
+  } catch {
+    return { ok: false, detail: 'malformed certificate in PCK chain' };
+  }
+}
+
+function checkPckChain(chainPem: Buffer, trustedRoots: readonly X509Certificate[], nowMs: number): PckChainResult {
   let chain: X509Certificate[];
   try {
     chain = parsePemCertificates(chainPem.toString('latin1'));
