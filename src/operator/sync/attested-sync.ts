@@ -38,8 +38,14 @@ export interface AttestedSyncDeps {
   readonly exit?: ExitFn;
   /** Replaces the provider chosen from `enclave_platform` (tests, simulators). */
   readonly provider?: AttestationProvider;
-  /** SKR sidecar and MAA URLs for `enclave_platform=azure-cc`. */
+  /** SKR sidecar and MAA URLs for `enclave_platform=azure-cc`; default from `env`. */
   readonly azureCc?: AzureCcSettings;
+  /**
+   * The process environment (the config layer's `env`). Read only for the azure-cc URLs, which
+   * are not operator config keys upstream: `skr_url` (the sidecar's `/attest/maa` URL, upstream
+   * hard-coded) and `maa_server_base_url`.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Timer periods; upstream: renewal check 60 s, stale-data check 1 h. */
   readonly renewalCheckMs?: number;
   readonly staleCheckMs?: number;
@@ -154,6 +160,11 @@ export class AttestedSync extends StoreRefresher {
   }
 }
 
+function azureCcFromEnv(env: Readonly<Record<string, string | undefined>> | undefined): AzureCcSettings {
+  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+  return { skrUrl: nonEmpty(env?.skr_url), maaBaseUrl: nonEmpty(env?.maa_server_base_url) };
+}
+
 /** Builds the attested-mode refresher from the config; throws when attested mode is misconfigured. */
 export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDeps): AttestedSync {
   const attestUrl = config.coreAttestUrl;
@@ -169,7 +180,7 @@ export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDep
     attestUrl,
     operatorKey,
     operatorType: config.operatorType,
-    provider: deps.provider ?? attestationProviderFor(config.enclavePlatform, deps.azureCc),
+    provider: deps.provider ?? attestationProviderFor(config.enclavePlatform, deps.azureCc ?? azureCcFromEnv(deps.env)),
     identity,
     now,
     logger: deps.logger,
