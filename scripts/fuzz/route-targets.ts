@@ -57,8 +57,16 @@ function checkResponse(res: Response, label: string): Verdict {
  * ASCII, and header values of latin1 bytes without control characters. `inject()` skips the
  * parser, so the fuzzer applies the same limits to stay realistic.
  */
+function escapeChar(c: string): string {
+  try {
+    return encodeURIComponent(c);
+  } catch {
+    return '%EF%BF%BD'; // a lone surrogate: what a client would send after replacing it
+  }
+}
+
 function onTheWire(out: Outgoing): Outgoing {
-  let url = out.url.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c.isWellFormed() ? c : '\ufffd'));
+  let url = out.url.replace(/[^\x21-\x7e]/gu, (c) => escapeChar(c));
   if (!url.startsWith('/') || url.startsWith('//')) url = `/${url.replace(/^\/+/, '')}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(out.headers)) {
