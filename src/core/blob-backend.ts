@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { createAzureBlobStore } from '../azure/azure-blob-store.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
-import { DataDirBlobStore } from './stores/data-dir-blob-store.ts';
+import { FsBlobStore } from '../storage/fs-blob-store.ts';
 
 export type StorageKind = 'fs' | 'azure';
 
@@ -32,5 +32,5 @@ export async function openBlobBackend(options: BlobBackendOptions): Promise<Blob
   }
   // A fresh secret per process: links outlive neither their TTL nor this Core.
   const secret = randomBytes(32);
-  return { store: new DataDirBlobStore({ root: options.dataDir, baseUrl: options.baseUrl, secret, now: options.now }), loopbackSecret: secret };
+  return { store: new FsBlobStore({ root: options.dataDir, layout: 'flat', baseUrl: options.baseUrl, secret, now: options.now }), loopbackSecret: secret };
 }

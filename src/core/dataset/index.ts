@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobStore } from '../../storage/blob-store.ts';
-import { DataDirBlobStore } from '../stores/data-dir-blob-store.ts';
+import { FsBlobStore } from '../../storage/fs-blob-store.ts';
 import { writeJsonStore, writeRuntimeConfig, writeSaltSnapshot } from '../stores/store-writer.ts';
 import { FULL_BUCKET_COUNT } from '../../protocol/salt-bucket.ts';
 import { coreConfig, DEMO_RUNTIME_CONFIG, operatorConfig, type IdentityScopeName } from './config-files.ts';
@@ -97,7 +97,7 @@ export async function createDemoDataset(options: DemoDatasetOptions): Promise<De
   const buckets = options.buckets ?? FULL_BUCKET_COUNT;
   if (!Number.isSafeInteger(buckets) || buckets < 1) throw new RangeError('buckets must be a positive integer');
   await mkdir(options.out, { recursive: true });
-  const blobs = new DataDirBlobStore({ root: options.out });
+  const blobs = new FsBlobStore({ root: options.out, layout: 'flat' });
 
   const client = clientRecord(keyScope, DEMO_SITE_ID, 'Demo client', CLIENT_ROLES, nowS);
   const operator = operatorRecord(keyScope, DEMO_SITE_ID, 'Demo operator', 'trusted', 'PRIVATE', nowS);
