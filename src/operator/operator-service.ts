@@ -21,8 +21,11 @@ import { createAttestedSync } from './sync/attested-sync.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
 
 export interface OperatorOptions extends ConfigSources {
-  /** Local mode: the directory metadata paths and locations resolve against. */
-  readonly dataDir: string;
+  /**
+   * Local mode: the directory metadata paths and locations resolve against. Not needed in
+   * attested mode (`core_attest_url` set), where every store comes from Core.
+   */
+  readonly dataDir?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
   /** Replaces the HTTP opt-out writer. */
@@ -41,6 +44,21 @@ export function createLogger(): Logger {
   return pino({ base: { application: 'uid2-operator' }, level: process.env.LOG_LEVEL ?? 'info' });
 }
 
+export class OperatorModeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorModeError';
+  }
+}
+
+/** Local mode reads the stores from a data directory; without one there is nothing to serve. */
+function localSource(dataDir: string | undefined, config: OperatorConfig): StoreSource {
+  if (dataDir === undefined) {
+    throw new OperatorModeError('no stores to serve: give --data DIR (local mode) or set core_attest_url (attested mode, stores from Core)');
+  }
+  return new LocalStoreSource(dataDir, config.metadataPaths);
+}
+
 /** Loads config and stores and builds the app; throws a clear error when either is unusable. */
 export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const config: OperatorConfig = loadOperatorConfig(o);
@@ -49,12 +67,11 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const health = new HealthRegistry();
   const metrics = new OperatorMetrics(health, { defaultMetrics: true });
   const stores = createOperatorStores();
-  const source = o.source ?? new LocalStoreSource(o.dataDir, config.metadataPaths);
   // Attested mode (core_attest_url set, spec §12): attest to Core, sync stores and opt-outs from Core/OptOut.
   const refresher =
     config.coreAttestUrl !== undefined && o.source === undefined
-      ? createAttestedSync(config, { stores, health, metrics, logger, clock, env: o.env })
-      : new StoreRefresher({ source, bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
+      ? createAttestedSync(config, { stores, health, metrics, logger, clock })
+      : new StoreRefresher({ source: o.source ?? localSource(o.dataDir, config), bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
   await refresher.loadAll();
   assertStoresUsable(stores, clock.now());
   effectiveRuntime(config, stores.runtimeConfig.peek());

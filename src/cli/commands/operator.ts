@@ -1,6 +1,8 @@
 /**
- * `uid2 operator --data DIR [--config FILE ...] [--port N] [--metrics-port N] [--host H]`: runs the
- * operator in local mode. Config layers: defaults < files in order < environment variables named
+ * `uid2 operator [--data DIR] [--config FILE ...] [--port N] [--metrics-port N] [--host H]`: runs
+ * the operator, in local mode (stores from --data DIR) or, when the config sets `core_attest_url`,
+ * in attested mode (stores from Core; no data directory, as the azure-cc bootstrap and the SGX
+ * launcher start it). Config layers: defaults < files in order < environment variables named
  * like the keys < these flags. Prints one line when listening; SIGTERM/SIGINT close cleanly.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -17,7 +19,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 export interface OperatorRunOptions {
-  data: string;
+  data?: string;
   config: string[];
   port?: number;
   metricsPort?: number;
@@ -58,8 +60,8 @@ export async function runOrExit(run: () => Promise<unknown>): Promise<void> {
 export function register(program: Command): void {
   program
     .command('operator')
-    .description('run the UID2 operator API (local mode: stores read from --data)')
-    .requiredOption('--data <dir>', 'data directory that metadata paths and locations resolve against')
+    .description('run the UID2 operator API (local mode: stores read from --data; attested mode: core_attest_url set, stores from Core)')
+    .option('--data <dir>', 'local mode: data directory that metadata paths and locations resolve against')
     .option('--config <file>', 'config file (JSON or YAML); repeat to layer several', collect, [])
     .option('--port <n>', 'API port (default 8080)', port)
     .option('--metrics-port <n>', 'Prometheus port (default 9080)', port)

@@ -73,6 +73,11 @@ export const CONFIG_KEYS = {
   core_api_token: str(),
   optout_api_uri: str(),
   enclave_platform: str(),
+  // Platform evidence (attestation-azure.md §1.3): azure-cc SKR sidecar and MAA, azure-sgx quote helper.
+  // Upstream hard-codes the sidecar URL; the keys exist so a local stack can point at simulators.
+  skr_url: str(),
+  maa_server_base_url: str(),
+  sgx_quote_helper: str(),
   operator_type: str('public'),
   uid_instance_id_prefix: str('local-operator'),
   // process

@@ -34,6 +34,13 @@ export type StoreMetadataPaths = Readonly<{
 export type EnclavePlatform = 'aws-nitro' | 'gcp-oidc' | 'azure-cc' | 'azure-sgx' | undefined;
 const ENCLAVE_PLATFORMS = new Set(['aws-nitro', 'gcp-oidc', 'azure-cc', 'azure-sgx']);
 
+/** `skr_url`, `maa_server_base_url` (azure-cc) and `sgx_quote_helper` (azure-sgx). */
+export type AttestationEndpoints = Readonly<{
+  skrUrl?: string;
+  maaBaseUrl?: string;
+  sgxQuoteHelper?: string;
+}>;
+
 export interface OperatorConfig {
   readonly identityScope: IdentityScope;
   readonly enableV2Encryption: boolean;
@@ -63,6 +70,8 @@ export interface OperatorConfig {
   readonly coreApiToken: string | undefined;
   readonly optoutApiUri: string | undefined;
   readonly enclavePlatform: EnclavePlatform;
+  /** Where platform evidence comes from; undefined = the platform's production default. */
+  readonly attestationEndpoints: AttestationEndpoints;
   readonly operatorType: 'public' | 'private';
   readonly uidInstanceIdPrefix: string;
   readonly port: number;
@@ -218,6 +227,11 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
     coreApiToken: optionalString(raw, 'core_api_token'),
     optoutApiUri: optionalString(raw, 'optout_api_uri'),
     enclavePlatform: enclave as EnclavePlatform,
+    attestationEndpoints: Object.freeze({
+      skrUrl: optionalString(raw, 'skr_url'),
+      maaBaseUrl: optionalString(raw, 'maa_server_base_url'),
+      sgxQuoteHelper: optionalString(raw, 'sgx_quote_helper'),
+    }),
     operatorType,
     uidInstanceIdPrefix: prefix,
     port: port(raw, 'port', offset),

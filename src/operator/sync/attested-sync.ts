@@ -17,7 +17,7 @@ import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
 import { storeBindings, type OperatorStores, type StoreBinding } from '../stores/operator-stores.ts';
 import { areAllSaltsExpired } from '../stores/salt-store.ts';
-import { attestationProviderFor, type AzureCcSettings } from './attestation-provider-choice.ts';
+import { attestationProviderFor } from './attestation-provider-choice.ts';
 import { AttestationClient } from './attestation-client.ts';
 import { AttestedFetcher } from './attested-fetcher.ts';
 import { CoreStoreSource, optOutMetadataUrl } from './core-store-source.ts';
@@ -38,14 +38,6 @@ export interface AttestedSyncDeps {
   readonly exit?: ExitFn;
   /** Replaces the provider chosen from `enclave_platform` (tests, simulators). */
   readonly provider?: AttestationProvider;
-  /** SKR sidecar and MAA URLs for `enclave_platform=azure-cc`; default from `env`. */
-  readonly azureCc?: AzureCcSettings;
-  /**
-   * The process environment (the config layer's `env`). Read only for the azure-cc URLs, which
-   * are not operator config keys upstream: `skr_url` (the sidecar's `/attest/maa` URL, upstream
-   * hard-coded) and `maa_server_base_url`.
-   */
-  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Timer periods; upstream: renewal check 60 s, stale-data check 1 h. */
   readonly renewalCheckMs?: number;
   readonly staleCheckMs?: number;
@@ -130,9 +122,7 @@ export class AttestedSync extends StoreRefresher {
 
   override async refresh(b: StoreBinding): Promise<RefreshOutcome> {
     const outcome = await super.refresh(b);
-    if (outcome !== 'failed') {
-      // The base refresher resets the failure gauge only on a reload; an unchanged poll is a success too.
-      this.parts.deps.metrics.storeConsecutiveFailures.set({ store: b.name }, 0);
+    if (outcome === 'loaded' || outcome === 'unchanged') {
       const at = this.now();
       this.lastSuccess.set(b.name, at);
       this.syncMetrics.lastRefreshSuccess.set({ store: b.name }, Math.floor(at / 1000));
@@ -160,11 +150,6 @@ export class AttestedSync extends StoreRefresher {
   }
 }
 
-function azureCcFromEnv(env: Readonly<Record<string, string | undefined>> | undefined): AzureCcSettings {
-  const nonEmpty = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
-  return { skrUrl: nonEmpty(env?.skr_url), maaBaseUrl: nonEmpty(env?.maa_server_base_url) };
-}
-
 /** Builds the attested-mode refresher from the config; throws when attested mode is misconfigured. */
 export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDeps): AttestedSync {
   const attestUrl = config.coreAttestUrl;
@@ -180,7 +165,7 @@ export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDep
     attestUrl,
     operatorKey,
     operatorType: config.operatorType,
-    provider: deps.provider ?? attestationProviderFor(config.enclavePlatform, deps.azureCc ?? azureCcFromEnv(deps.env)),
+    provider: deps.provider ?? attestationProviderFor(config.enclavePlatform, config.attestationEndpoints),
     identity,
     now,
     logger: deps.logger,
