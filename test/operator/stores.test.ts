@@ -161,6 +161,14 @@ test('refresher: reloads only on a higher version, keeps the last good snapshot 
     assert.match(text, /uid2_config_store_refresh_failures_total\{store="sites",application="uid2-operator"\} 2/);
     assert.match(text, /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 2/);
     assert.match(text, /uid2_config_store_version\{store="sites",application="uid2-operator"\} 2/);
+    // A poll that succeeds without a newer version still ends the failure streak (§12.4).
+    writeFileSync(sitesMeta, JSON.stringify({ version: 2, sites: { location: '/com.uid2.core/test/sites/sites.json' } }));
+    assert.equal(await refresher.refresh(binding), 'unchanged');
+    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 0/);
+    assert.equal(await refresher.refresh(binding), 'unchanged');
+    writeFileSync(sitesMeta, '{not json');
+    assert.equal(await refresher.refresh(binding), 'failed');
+    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 1/, 'the count restarts at 1');
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

@@ -12,6 +12,11 @@ export interface Versioned {
 export interface StoreDefinition<T extends Versioned> {
   readonly name: StoreName;
   load(metadata: unknown, source: StoreSource, nowMs: number): Promise<T>;
+  /**
+   * The version a metadata document stands for, when it is not the metadata's `version` field:
+   * cloud encryption keys come inline without one and reload on every poll (spec §12.2).
+   */
+  version?(metadata: unknown, nowMs: number): number;
 }
 
 /** A single-file JSON store: metadata `{version, <key>: {location}}` (spec §11 "Local mode"). */

@@ -1,6 +1,7 @@
 /**
  * Loads every rotating store at startup and polls it afterwards (spec §12.2, §12.4). A store is
- * reloaded only when its metadata `version` increases; a failed refresh keeps the last good
+ * reloaded only when its metadata `version` increases (or, for a store with a `version` hook such
+ * as the inline cloud keys, whatever that hook says); a failed refresh keeps the last good
  * snapshot and only counts in metrics. Each store is a health component `<store>-rotator`,
  * healthy after its first successful load.
  */
@@ -11,7 +12,8 @@ import type { StoreBinding } from '../stores/operator-stores.ts';
 import type { StoreSource } from '../stores/store-source.ts';
 import { metadataVersion } from '../stores/store-json.ts';
 
-export type RefreshOutcome = 'loaded' | 'unchanged' | 'failed';
+/** `busy`: a poll of the same store was still running, so this one did nothing. */
+export type RefreshOutcome = 'loaded' | 'unchanged' | 'failed' | 'busy';
 
 export interface StoreRefresherOptions {
   readonly source: StoreSource;
@@ -53,27 +55,34 @@ export class StoreRefresher {
     }
   }
 
-  /** One poll of one store. Never throws. */
+  /**
+   * One poll of one store. Never throws. Every poll that reads the metadata (and, when the version
+   * grew, the content) successfully ends a failure streak, reload or not (spec §12.4).
+   */
   async refresh(b: StoreBinding): Promise<RefreshOutcome> {
-    if (this.running.has(b.name)) return 'unchanged';
+    if (this.running.has(b.name)) return 'busy';
     this.running.add(b.name);
     const { metrics, health } = this.o;
     const labels = { store: b.name };
     try {
       const meta = await this.o.source.metadata(b.name);
       const current = b.ref.peek();
+      const nowMs = this.o.now();
+      const version = b.definition.version?.(meta, nowMs) ?? metadataVersion(meta, b.name);
       // Before the first load the ref may hold a placeholder; afterwards only a higher version reloads.
-      if (this.loaded.has(b.name) && current && metadataVersion(meta, b.name) <= current.version) return 'unchanged';
-      const next = await b.definition.load(meta, this.o.source, this.o.now());
-      b.ref.swap(next);
-      this.loaded.add(b.name);
-      metrics.storeVersion.set(labels, next.version);
-      metrics.storeEntryCount.set(labels, next.entryCount);
-      metrics.storeRefreshed.inc(labels);
-      metrics.storeConsecutiveFailures.set(labels, 0);
+      const stale = !this.loaded.has(b.name) || current === undefined || version > current.version;
+      if (stale) {
+        const next = await b.definition.load(meta, this.o.source, nowMs);
+        b.ref.swap(next);
+        this.loaded.add(b.name);
+        metrics.storeVersion.set(labels, next.version);
+        metrics.storeEntryCount.set(labels, next.entryCount);
+        metrics.storeRefreshed.inc(labels);
+        health.set(`${b.name}-rotator`, true);
+      }
       this.failures.set(b.name, 0);
-      health.set(`${b.name}-rotator`, true);
-      return 'loaded';
+      metrics.storeConsecutiveFailures.set(labels, 0);
+      return stale ? 'loaded' : 'unchanged';
     } catch (err) {
       const reason = reasonOf(err);
       this.lastReason.set(b.name, reason);
