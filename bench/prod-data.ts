@@ -5,11 +5,9 @@
  * rotation written the way Core publishes one (new file, higher metadata version).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { rotateSaltFile } from '../src/core/dataset/salt-csv.ts';
-import { DataDirBlobStore } from '../src/core/stores/data-dir-blob-store.ts';
-import { writeSaltSnapshot } from '../src/core/stores/store-writer.ts';
 import { OPTOUT_RECORD_SIZE } from '../src/protocol/optout-record.ts';
 
 export const OPTOUT_METADATA_PATH = '/optout/metadata.json';
@@ -55,18 +53,18 @@ export function writeOptOutPartitions(dataDir: string, entries: number): { files
  * Publishes a new salt snapshot that rotates `fraction` of the buckets (upstream rotates about
  * 1/365 a day), replacing the old one in the metadata with a higher version.
  */
-export async function publishSaltRotation(dataDir: string, fraction: number): Promise<number> {
-  const meta = JSON.parse(readFileSync(join(dataDir, 'stores/salts/metadata.json'), 'utf8'));
+export function publishSaltRotation(dataDir: string, fraction: number): number {
+  const metaPath = join(dataDir, 'stores/salts/metadata.json');
+  const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
   const last = meta.salts[meta.salts.length - 1];
   const now = Date.now();
   const rotated = rotateSaltFile(readFileSync(join(dataDir, last.location)), fraction, now);
-  return writeSaltSnapshot(
-    new DataDirBlobStore({ root: dataDir }),
-    { first_level: meta.first_level, id_prefix: meta.id_prefix, id_secret: meta.id_secret },
-    rotated.file,
-    rotated.size,
-    { effective: now - 1000, expires: last.expires },
-    [],
-    now,
-  );
+  const location = `/stores/salts/salts.txt.${now}`;
+  writeFileSync(join(dataDir, location), rotated.file);
+  const version = Math.max(meta.version + 1, now);
+  const next = { ...meta, version, generated: Math.floor(now / 1000), salts: [{ effective: now - 1000, expires: last.expires, location, size: rotated.size }] };
+  // Metadata last, by rename: the operator's poll never reads a half-written file.
+  writeFileSync(`${metaPath}.tmp`, JSON.stringify(next));
+  renameSync(`${metaPath}.tmp`, metaPath);
+  return version;
 }

@@ -124,7 +124,7 @@ async function productionScale(): Promise<{ rssMb: number; startToHealthyS: numb
     const swapLoad = gen(10_000_000);
     // Publish the rotation once the measured run is under way (after the warm-up and pool build).
     await new Promise((r) => setTimeout(r, (cfg.warmupS + 2) * 1000));
-    const published = await publishSaltRotation(ds.dir, 1 / 365);
+    const published = publishSaltRotation(ds.dir, 1 / 365);
     const swap = (await swapLoad).result;
     let swapped = false;
     for (let i = 0; i < 100 && !swapped; i++) {

@@ -1,0 +1,165 @@
+/**
+ * Compact lookup over opt-out records (spec §10.2) for production-scale data: 10M records in
+ * memory as the downloaded files themselves (72 bytes each) plus one open-addressing table of
+ * 4-byte record numbers per key kind, instead of two JS Maps of base64 strings (which cost over
+ * 2 GB and tens of seconds to build at that size).
+ *
+ * | key kind      | key bytes of a record                                           |
+ * | identity hash | bytes 0..32 (the first-level hash)                              |
+ * | advertising id| bytes 32..64, plus metadata bits 0-5 as the first byte when the |
+ * |               | record version (bits 6-7 of byte 71) is not 0: a 33-byte id     |
+ * Duplicates keep the earliest timestamp (low 56 bits, little-endian, at byte 64); records with
+ * timestamp 0 are not opt-outs (§10.1) and are left out. Lookups take the key as base64 text, as
+ * the routes and the tests hold it.
+ */
+import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
+
+export type OptOutKeyKind = 'identity' | 'advertising';
+
+/** Read-only map view: base64 key → earliest opt-out time, epoch seconds. */
+export interface OptOutLookup {
+  readonly size: number;
+  get(base64Key: string): number | undefined;
+  has(base64Key: string): boolean;
+}
+
+const HASH_SIZE = 32;
+const RECORD_WORDS = OPTOUT_RECORD_SIZE / 4;
+const KEY_WORDS = HASH_SIZE / 4;
+const TIMESTAMP_WORD = 16;
+const VERSION_SHIFT = 6;
+const TYPE_MASK = 0x3f;
+/** Table fill at most 0.6 keeps linear probes short; fingerprints keep them off the records. */
+const MAX_LOAD = 0.6;
+
+/** Records are read as little-endian 32-bit words (x86/ARM are little-endian, as the format). */
+function wordsOf(buf: Buffer): Uint32Array {
+  const aligned = buf.byteOffset % 4 === 0 ? buf : Buffer.from(buf);
+  return new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4);
+}
+
+function timestampAt(w: Uint32Array, base: number): number {
+  return w[base + TIMESTAMP_WORD] + (w[base + TIMESTAMP_WORD + 1] & 0xffffff) * 2 ** 32;
+}
+
+/** -1 for a 32-byte ad id (record version 0); else the first byte of a 33-byte id (from the metadata). */
+function prefixAt(w: Uint32Array, base: number): number {
+  const metadata = w[base + TIMESTAMP_WORD + 1] >>> 24;
+  return metadata >> VERSION_SHIFT === 0 ? -1 : metadata & TYPE_MASK;
+}
+
+/** Bytes 8..16 of a key (identity hash or stored ad id) are uniformly random in every id version. */
+function fingerprint(w: Uint32Array, keyBase: number, prefix: number): number {
+  return ((w[keyBase + 2] ^ Math.imul(w[keyBase + 3], 0x9e3779b1) ^ (prefix + 1)) | 1) >>> 0;
+}
+
+function sameKey(a: Uint32Array, ab: number, b: Uint32Array, bb: number): boolean {
+  for (let i = 0; i < KEY_WORDS; i++) if (a[ab + i] !== b[bb + i]) return false;
+  return true;
+}
+
+export class OptOutIndex implements OptOutLookup {
+  readonly size: number;
+  /** Per slot two words: record number + 1 (0 = empty), then that record's key fingerprint. */
+  private readonly table: Uint32Array;
+  private readonly mask: number;
+  private readonly words: Uint32Array[];
+  /** Record number where each file starts (ascending), for record → file. */
+  private readonly starts: number[] = [];
+  private readonly keyWord: number;
+  private readonly probe = Buffer.alloc(HASH_SIZE + 1);
+  private readonly probeKey = Buffer.alloc(HASH_SIZE);
+  private readonly probeWords = new Uint32Array(this.probeKey.buffer, this.probeKey.byteOffset, KEY_WORDS);
+  private at: Uint32Array = new Uint32Array(0);
+  private atBase = 0;
+
+  constructor(
+    files: readonly Buffer[],
+    private readonly kind: OptOutKeyKind,
+  ) {
+    this.words = files.map(wordsOf);
+    this.keyWord = kind === 'identity' ? 0 : KEY_WORDS;
+    let records = 0;
+    for (const f of files) {
+      this.starts.push(records);
+      records += f.length / OPTOUT_RECORD_SIZE;
+    }
+    let capacity = 16;
+    while (capacity * MAX_LOAD < records) capacity *= 2;
+    this.table = new Uint32Array(capacity * 2);
+    this.mask = capacity - 1;
+    let size = 0;
+    const { table, mask, keyWord } = this;
+    this.words.forEach((w, f) => {
+      for (let base = 0, r = this.starts[f]; base < w.length; base += RECORD_WORDS, r++) {
+        const ts = timestampAt(w, base);
+        if (ts <= 0) continue;
+        const prefix = kind === 'identity' ? -1 : prefixAt(w, base);
+        const print = fingerprint(w, base + keyWord, prefix);
+        let slot = print & mask;
+        for (;;) {
+          const held = table[slot * 2];
+          if (held === 0) {
+            table[slot * 2] = r + 1;
+            table[slot * 2 + 1] = print;
+            size++;
+            break;
+          }
+          if (table[slot * 2 + 1] === print) {
+            this.locate(held - 1);
+            const hw = this.at;
+            const hb = this.atBase;
+            if ((kind === 'identity' || prefixAt(hw, hb) === prefix) && sameKey(hw, hb + keyWord, w, base + keyWord)) {
+              if (ts < timestampAt(hw, hb)) table[slot * 2] = r + 1;
+              break;
+            }
+          }
+          slot = (slot + 1) & mask;
+        }
+      }
+    });
+    this.size = size;
+  }
+
+  /** Sets `at`/`atBase` to the words and word offset of a record (no allocation per probe). */
+  private locate(record: number): void {
+    const s = this.starts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (s[mid] <= record) lo = mid;
+      else hi = mid - 1;
+    }
+    this.at = this.words[lo];
+    this.atBase = (record - s[lo]) * RECORD_WORDS;
+  }
+
+  get(base64Key: string): number | undefined {
+    // 44 chars decode to 32 bytes (identity hashes, v2 ad ids) or 33 (v3/v4 ad ids).
+    if (Buffer.byteLength(base64Key, 'base64') > this.probe.length) return undefined;
+    const n = this.probe.write(base64Key, 'base64');
+    let prefix: number;
+    if (n === HASH_SIZE) prefix = -1;
+    else if (n === HASH_SIZE + 1 && this.kind === 'advertising' && this.probe[0] <= TYPE_MASK) prefix = this.probe[0];
+    else return undefined;
+    this.probe.copy(this.probeKey, 0, n - HASH_SIZE, n);
+    const print = fingerprint(this.probeWords, 0, prefix);
+    const { table, mask } = this;
+    for (let slot = print & mask; table[slot * 2] !== 0; slot = (slot + 1) & mask) {
+      if (table[slot * 2 + 1] !== print) continue;
+      this.locate(table[slot * 2] - 1);
+      const w = this.at;
+      const base = this.atBase;
+      if ((this.kind === 'identity' || prefixAt(w, base) === prefix) && sameKey(w, base + this.keyWord, this.probeWords, 0)) {
+        // Keys match as exact base64 text, like a Map of base64 strings: Node's decoder is lenient.
+        return this.probe.toString('base64', 0, n) === base64Key ? timestampAt(w, base) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  has(base64Key: string): boolean {
+    return this.get(base64Key) !== undefined;
+  }
+}

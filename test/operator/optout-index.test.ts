@@ -1,0 +1,63 @@
+/**
+ * The compact opt-out index (src/operator/stores/optout-index.ts) answers exactly like the plain
+ * Maps of base64 strings it replaced: random records over several files, with duplicates (earliest
+ * time wins), 33-byte advertising ids, zero timestamps (not opt-outs) and non-canonical queries.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes, randomInt } from 'node:crypto';
+import { decodeOptOutRecord, encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
+import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
+
+function reference(files: Buffer[]) {
+  const byIdentity = new Map<string, number>();
+  const byAdId = new Map<string, number>();
+  const keep = (m: Map<string, number>, k: string, ts: number) => {
+    const prev = m.get(k);
+    if (prev === undefined || ts < prev) m.set(k, ts);
+  };
+  for (const f of files) {
+    for (let off = 0; off < f.length; off += 72) {
+      const r = decodeOptOutRecord(f, off);
+      const ts = Number(r.timestampS);
+      if (ts <= 0) continue;
+      keep(byIdentity, r.identityHash.toString('base64'), ts);
+      keep(byAdId, r.advertisingId.toString('base64'), ts);
+    }
+  }
+  return { byIdentity, byAdId };
+}
+
+test('matches a Map of base64 keys, duplicates and 33-byte ids included', () => {
+  const identities = Array.from({ length: 300 }, () => randomBytes(32));
+  const adIds = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? Buffer.concat([Buffer.of(randomInt(0x40)), randomBytes(32)]) : randomBytes(32)));
+  const files = [0, 1, 2].map(() =>
+    Buffer.concat(
+      Array.from({ length: 400 }, () => {
+        const i = randomInt(identities.length);
+        return encodeOptOutRecord({ identityHash: identities[i], advertisingId: adIds[randomInt(adIds.length)], timestampS: randomInt(0, 5) === 0 ? 0 : randomInt(1, 1_000_000) });
+      }),
+    ),
+  );
+  const ref = reference(files);
+  const byIdentity = new OptOutIndex(files, 'identity');
+  const byAdId = new OptOutIndex(files, 'advertising');
+  assert.equal(byIdentity.size, ref.byIdentity.size);
+  assert.equal(byAdId.size, ref.byAdId.size);
+  for (const id of identities) assert.equal(byIdentity.get(id.toString('base64')), ref.byIdentity.get(id.toString('base64')));
+  for (const id of adIds) assert.equal(byAdId.get(id.toString('base64')), ref.byAdId.get(id.toString('base64')));
+  // Unknown keys, wrong lengths and non-canonical spellings of a known key are misses, as with a Map.
+  assert.equal(byIdentity.get(randomBytes(32).toString('base64')), undefined);
+  assert.equal(byIdentity.has(randomBytes(33).toString('base64')), false);
+  const known = [...ref.byIdentity.keys()][0];
+  assert.equal(byIdentity.has(known), true);
+  assert.equal(byIdentity.has(known.replace(/=$/, '')), false);
+  assert.equal(byIdentity.has(`${known}AAAA`), false);
+  assert.equal(byIdentity.get('not base64!'), undefined);
+});
+
+test('an empty index answers nothing', () => {
+  const empty = new OptOutIndex([], 'identity');
+  assert.equal(empty.size, 0);
+  assert.equal(empty.get(randomBytes(32).toString('base64')), undefined);
+});
