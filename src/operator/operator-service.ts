@@ -12,6 +12,7 @@ import { systemClock, type Clock, type OperatorDeps } from './deps.ts';
 import { HealthRegistry } from './metrics/health.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
 import { OperatorMetrics } from './metrics/operator-metrics.ts';
+import { PodTerminationMonitor } from './metrics/pod-termination-monitor.ts';
 import { HttpOptOutWriter, type OptOutWriter } from './optout/optout-writer.ts';
 import { createOperatorStores, storeBindings } from './stores/operator-stores.ts';
 import { effectiveRuntime } from './stores/runtime-config-store.ts';
@@ -103,6 +104,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     throw err;
   }
   op.refresher.start();
+  const { file: podTerminationFile, checkIntervalMs } = config.podTermination;
+  const podMonitor = podTerminationFile === undefined ? undefined : new PodTerminationMonitor({ file: podTerminationFile, intervalMs: checkIntervalMs, health });
+  await podMonitor?.start();
   const address = op.app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
@@ -113,6 +117,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     close() {
       closing ??= (async () => {
         op.refresher.stop();
+        podMonitor?.stop();
         health.set('http-server', false, 'shutting down');
         await Promise.all([op.app.close(), metricsServer.close()]);
       })();

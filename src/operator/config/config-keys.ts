@@ -81,6 +81,9 @@ export const CONFIG_KEYS = {
   operator_type: str('public'),
   uid_instance_id_prefix: str('local-operator'),
   // process
+  // Kubernetes pre-stop marker (spec §13.1 PodTerminationMonitor): upstream hard-codes the file.
+  pod_termination_check_interval: int(3000),
+  pod_termination_file: str('/app/pod_terminating/pod_terminating'),
   port: int(8080),
   metrics_port: int(9080),
   port_offset: int(0),

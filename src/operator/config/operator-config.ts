@@ -74,6 +74,8 @@ export interface OperatorConfig {
   readonly attestationEndpoints: AttestationEndpoints;
   readonly operatorType: 'public' | 'private';
   readonly uidInstanceIdPrefix: string;
+  /** Health turns 503 while `file` exists, checked every `checkIntervalMs` (spec §13.1); no file = off. */
+  readonly podTermination: { readonly file: string | undefined; readonly checkIntervalMs: number };
   readonly port: number;
   readonly metricsPort: number;
   readonly host: string;
@@ -234,6 +236,10 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
     }),
     operatorType,
     uidInstanceIdPrefix: prefix,
+    podTermination: Object.freeze({
+      file: optionalString(raw, 'pod_termination_file'),
+      checkIntervalMs: positive(raw, 'pod_termination_check_interval') ?? 3000,
+    }),
     port: port(raw, 'port', offset),
     metricsPort: port(raw, 'metrics_port', offset),
     host: required<string>(raw, 'host'),
