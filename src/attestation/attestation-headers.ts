@@ -12,6 +12,7 @@
 import type { AttestationTokenCodec } from './attestation-token.ts';
 import { verifyOperatorJwt, type JwtVerificationKey } from './operator-jwt.ts';
 import { TRUSTED_PROTOCOL } from './trusted-verifier.ts';
+import { isSameSecret } from '../protocol/secret-comparison.ts';
 
 export const ATTESTATION_TOKEN_HEADER = 'attestation-token';
 export const ATTESTATION_JWT_HEADER = 'attestation-jwt';
@@ -51,7 +52,8 @@ export async function verifyAttestationHeaders(
   if (caller.protocol !== TRUSTED_PROTOCOL) {
     const token = header(headers, ATTESTATION_TOKEN_HEADER);
     const claims = token === undefined ? undefined : options.tokens.decrypt(token);
-    if (!claims || claims.operatorKey !== caller.key || claims.expiresAtSeconds * 1000 <= nowMs) return { ok: false, reason: 'token' };
+    // Constant-time: the operator key is a secret (issue 7 §6).
+    if (!claims || !isSameSecret(claims.operatorKey, caller.key) || claims.expiresAtSeconds * 1000 <= nowMs) return { ok: false, reason: 'token' };
   }
   const jwt = header(headers, ATTESTATION_JWT_HEADER);
   const jwtOk =

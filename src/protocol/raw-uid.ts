@@ -26,6 +26,7 @@ import {
   readIdentityByte,
 } from './identity-kinds.ts';
 import type { KeyMaterial } from './salt-file.ts';
+import { isSameSecret } from './secret-comparison.ts';
 
 export const RAW_UID_V2_SIZE = 32;
 export const RAW_UID_V3_SIZE = 33;
@@ -186,6 +187,7 @@ export function decodeRawUidV4(
     throw new ProtocolError('ERR_DECRYPT', 'raw UID v4 decryption failed');
   }
   const expectedIv = deriveIv(material.salt, suffix, header.metadata, keyIdBytes(header.keyId));
-  if (!expectedIv.equals(header.iv)) throw new ProtocolError('ERR_DECRYPT', 'raw UID v4 decryption failed');
+  // The derived IV authenticates the UID: compare in constant time (issue 7 §6).
+  if (!isSameSecret(expectedIv, header.iv)) throw new ProtocolError('ERR_DECRYPT', 'raw UID v4 decryption failed');
   return { ...header, firstLevelHashSuffix: suffix };
 }
