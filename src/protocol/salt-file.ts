@@ -79,23 +79,35 @@ function parseLine(line: string): SaltEntry {
 }
 
 /**
+ * Parses consecutive lines of a salt file (a CR before the LF is tolerated); `firstLine` is the
+ * 1-based number of `lines[0]`, for error messages. Lets a caller parse a large file in slices.
+ */
+export function parseSaltLines(lines: readonly string[], firstLine = 1): SaltEntry[] {
+  return lines.map((raw, index) => {
+    try {
+      return parseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
+    } catch (err) {
+      const reason = err instanceof LineError ? err.message : 'unparsable';
+      throw new ProtocolError('ERR_FORMAT', `salt file line ${firstLine + index}: ${reason}`);
+    }
+  });
+}
+
+/** Whole-file checks: at least one entry, and `expectedCount` (the metadata `size`) when given. */
+export function checkSaltEntries(entries: readonly SaltEntry[], expectedCount?: number): readonly SaltEntry[] {
+  if (entries.length === 0) throw new ProtocolError('ERR_FORMAT', 'salt file has no entries');
+  if (expectedCount !== undefined && entries.length !== expectedCount) {
+    throw new ProtocolError('ERR_FORMAT', `salt file has ${entries.length} entries, metadata says ${expectedCount}`);
+  }
+  return Object.freeze(entries);
+}
+
+/**
  * Parses a whole salt file. Trailing empty lines are ignored (as Java's `split`) and a CR before
  * the LF is tolerated. `expectedCount` (the metadata `size`) is checked when given.
  */
 export function parseSaltFile(text: string, expectedCount?: number): readonly SaltEntry[] {
   const lines = text.split('\n');
   while (lines.length > 0 && lines[lines.length - 1].replace(/\r$/, '') === '') lines.pop();
-  const entries = lines.map((raw, index) => {
-    try {
-      return parseLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
-    } catch (err) {
-      const reason = err instanceof LineError ? err.message : 'unparsable';
-      throw new ProtocolError('ERR_FORMAT', `salt file line ${index + 1}: ${reason}`);
-    }
-  });
-  if (entries.length === 0) throw new ProtocolError('ERR_FORMAT', 'salt file has no entries');
-  if (expectedCount !== undefined && entries.length !== expectedCount) {
-    throw new ProtocolError('ERR_FORMAT', `salt file has ${entries.length} entries, metadata says ${expectedCount}`);
-  }
-  return Object.freeze(entries);
+  return checkSaltEntries(parseSaltLines(lines), expectedCount);
 }

@@ -4,7 +4,8 @@
  * here; upstream uses load time + 365 d). Every file not yet expired at load is kept, so the file
  * in force can change with the clock without a reload.
  */
-import { parseSaltFile, type SaltEntry } from '../../protocol/salt-file.ts';
+import type { SaltEntry } from '../../protocol/salt-file.ts';
+import { loadSaltFile } from './salt-file-loader.ts';
 import { bucketIndex, createBucketIdEncoder } from '../../protocol/salt-bucket.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import { StoreFormatError, asObject, asRecords, fields } from './store-json.ts';
@@ -80,7 +81,7 @@ export const saltStore: StoreDefinition<SaltSnapshot> = {
     const wanted = live.length > 0 ? live : [meta.files[meta.files.length - 1]];
     const files = await Promise.all(
       wanted.map(async (ref) => {
-        const entries = parseSaltFile((await source.content(ref.location)).toString('utf8'));
+        const entries = await loadSaltFile(await source.content(ref.location));
         return Object.freeze({ effective: ref.effective, expires: ref.expires, entries });
       }),
     );
