@@ -46,6 +46,10 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;
 }
 
+function present(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
 /** Protocol failures carry the upstream message ("bad public key", "bad iv", ...). */
 function asClientError(err: unknown): never {
   if (isProtocolError(err)) throw new ClientError(err.message);
@@ -71,10 +75,11 @@ export async function cstgRoutes(app: FastifyInstance, deps: OperatorDeps): Prom
       }
     }
 
-    const payload = str(req.payload);
-    const iv = str(req.iv);
-    const publicKey = str(req.public_key);
-    if (!payload || !iv || !publicKey) throw new ClientError('required parameters: payload, iv, public_key');
+    // Only absent (or null) fields are "missing"; an empty string fails its own check (spec §9).
+    const payload = present(req.payload);
+    const iv = present(req.iv);
+    const publicKey = present(req.public_key);
+    if (payload === undefined || iv === undefined || publicKey === undefined) throw new ClientError('required parameters: payload, iv, public_key');
     const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
 
     let secret: Buffer;
