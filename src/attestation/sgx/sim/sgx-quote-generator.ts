@@ -89,8 +89,12 @@ function measurement(value: string | Buffer | undefined, fallback: string): Buff
 export class SgxQuoteGenerator {
   readonly attestationKey: KeyObject;
 
-  constructor(readonly pki: TestPckChain = createTestPckChain()) {
-    this.attestationKey = generateP256KeyPair().privateKey;
+  /** `attestationKey`: reuse a saved key (see `simulator-state.ts`); default a fresh one. */
+  constructor(
+    readonly pki: TestPckChain = createTestPckChain(),
+    attestationKey?: KeyObject,
+  ) {
+    this.attestationKey = attestationKey ?? generateP256KeyPair().privateKey;
   }
 
   /** PEM of the root the verifier must trust for these quotes. */
