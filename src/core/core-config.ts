@@ -3,6 +3,7 @@
  * upstream snake_case keys stop here: the rest of Core sees the typed `CoreConfig`.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 
 export interface CoreConfig {
   readonly corePublicUrl: string;
@@ -22,6 +23,12 @@ export interface CoreConfig {
    * operator can still run client-side token generation.
    */
   readonly privateOperatorsGetPublicStores: boolean;
+  /**
+   * PEM file of the root(s) the azure-sgx verifier trusts for PCK chains (absolute, or relative to
+   * the config file). Unset = Intel's SGX root CA, the only right value outside tests: a local
+   * stack points it at the SGX simulator's test root (`uid2 sgx sim-init`).
+   */
+  readonly sgxRootCaPemPath: string | undefined;
 }
 
 export class CoreConfigError extends Error {
@@ -69,6 +76,7 @@ export function parseCoreConfig(json: unknown): CoreConfig {
     storeRefreshMs: int(o, 'store_refresh_ms', 10_000),
     signedUrlTtlSeconds: int(o, 'signed_url_ttl_seconds', 300),
     privateOperatorsGetPublicStores: bool(o, 'private_operators_get_public_stores', false),
+    sgxRootCaPemPath: o.sgx_root_ca_pem_path === undefined ? undefined : str(o, 'sgx_root_ca_pem_path'),
   };
 }
 
@@ -80,7 +88,9 @@ export async function loadCoreConfig(path: string): Promise<CoreConfig> {
     throw new CoreConfigError(`cannot read core config ${path}`);
   }
   try {
-    return parseCoreConfig(JSON.parse(text));
+    const config = parseCoreConfig(JSON.parse(text));
+    const pemPath = config.sgxRootCaPemPath;
+    return pemPath === undefined ? config : { ...config, sgxRootCaPemPath: resolve(dirname(path), pemPath) };
   } catch (err) {
     if (err instanceof CoreConfigError) throw err;
     throw new CoreConfigError(`core config ${path} is not valid JSON`);

@@ -63,7 +63,15 @@ export class EnclaveSync {
     const next = parseEnclaveRecords(snapshot.records);
     const diff = diffEnclaves(this.registered, next);
     for (const e of diff.removed) this.verifiers.unregisterEnclave(e.protocol, e.identifier);
-    for (const e of diff.added) this.verifiers.registerEnclave(e.protocol, e.identifier);
+    for (const e of diff.added) {
+      // A verifier may refuse a malformed id (e.g. an azure-sgx id that is not 64 hex): skip that
+      // one entry, as upstream skips bad records, rather than blocking every later registration.
+      try {
+        this.verifiers.registerEnclave(e.protocol, e.identifier);
+      } catch {
+        continue;
+      }
+    }
     this.registered = next;
     this.version = snapshot.version;
     return diff;

@@ -23,16 +23,24 @@ export function register(program: Command): void {
     .addOption(new Option('--storage <kind>', 'where the stores live').choices(['fs', 'azure']).default('fs'))
     .option('--container <name>', 'Azure Blob container for --storage azure', 'uid2-core')
     .action(async (opts: { data: string; port: number; host: string; publicUrl?: string; storage: 'fs' | 'azure'; container: string }) => {
-      const core = await startCore({
-        dataDir: opts.data,
-        port: opts.port,
-        host: opts.host,
-        publicUrl: opts.publicUrl,
-        storage: opts.storage,
-        azureConnectionString: process.env.AZURE_STORAGE_CONNECTION_STRING,
-        azureContainer: opts.container,
-        logger: true,
-      });
+      let core: Awaited<ReturnType<typeof startCore>>;
+      try {
+        core = await startCore({
+          dataDir: opts.data,
+          port: opts.port,
+          host: opts.host,
+          publicUrl: opts.publicUrl,
+          storage: opts.storage,
+          azureConnectionString: process.env.AZURE_STORAGE_CONNECTION_STRING,
+          azureContainer: opts.container,
+          logger: true,
+        });
+      } catch (err) {
+        // A bad config or data set is reported in one line, never as a stack trace.
+        process.stderr.write(`uid2 core: ${err instanceof Error ? err.message : String(err)}\n`);
+        process.exitCode = 1;
+        return;
+      }
       process.stdout.write(`core listening on ${core.url}\n`);
       const stop = (): void => {
         core.close().then(

@@ -93,7 +93,18 @@ export async function addKeypair(blobs: BlobStore, siteId: number, nowMs: number
   return { subscriptionId: String(keypair.subscription_id), publicKey: String(keypair.public_key) };
 }
 
-export async function registerEnclave(blobs: BlobStore, o: { protocol: string; id: string; name?: string }, nowMs: number): Promise<void> {
+/**
+ * azure-sgx ids are MRENCLAVEs, registered lowercase as upstream did (spec attestation-azure.md
+ * §2.4); refusing anything else here keeps a typo out of the store Core reads.
+ */
+function canonicalEnclaveId(protocol: string, id: string): string {
+  if (protocol !== 'azure-sgx') return id;
+  if (!/^[0-9a-fA-F]{64}$/.test(id)) throw new AdminError('an azure-sgx enclave id is the MRENCLAVE: 64 hex characters');
+  return id.toLowerCase();
+}
+
+export async function registerEnclave(blobs: BlobStore, input: { protocol: string; id: string; name?: string }, nowMs: number): Promise<void> {
+  const o = { ...input, id: canonicalEnclaveId(input.protocol, input.id) };
   const all = await records(blobs, 'enclaves');
   if (all.some((e) => e.protocol === o.protocol && e.identifier === o.id)) throw new AdminError('enclave id already registered');
   const name = o.name ?? `${o.protocol}-${o.id.slice(0, 12)}`;
