@@ -263,6 +263,10 @@ test('§4.1 EUID TCF: consent and legitimate-interest purposes combine; each nee
     assert.deepEqual((await gen(tcString({ ...split, vendorLi: true }))).json, { status: 'insufficient_user_consent' }, 'consent purposes need vendor consent');
     const okRes = await gen(tcString({ consents: [1, 2, 3, 4, 7, 10], vendorConsent: true }));
     assert.equal(okRes.res.statusCode, 200);
+    // A consent key sent as null is "sent and empty": invalid, not skipped (spec §4.1, upstream containsKey).
+    const nullConsent = await callV2(euid, { path: '/v2/token/generate', payload: { email: 'user@example.com', tcf_consent_string: null } });
+    assert.equal(nullConsent.res.statusCode, 400);
+    assert.deepEqual(nullConsent.res.json(), { status: 'client_error', message: 'User consent is invalid' });
   } finally {
     await euid.app.close();
   }

@@ -33,8 +33,9 @@ export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Pro
     const payload = v2Payload(request);
     const siteId = request.client!.siteId;
     const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
-    // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1).
-    if (deps.config.identityScope === IdentityScope.EUID && payload.tcf_consent_string !== undefined && payload.tcf_consent_string !== null) {
+    // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1). A key
+    // sent as null counts as sent and empty (upstream `containsKey`), so it is invalid, not skipped.
+    if (deps.config.identityScope === IdentityScope.EUID && 'tcf_consent_string' in payload) {
       const consent = checkUserConsent(payload.tcf_consent_string, deps.config.tcfVendorId);
       if (consent === 'invalid') throw new ClientError(Messages.userConsentInvalid);
       if (consent === 'insufficient') {
