@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OperatorDeps, RoutePlugin } from './deps.ts';
+import { installClientVersionMetrics } from './http/client-version.ts';
 import { installCors } from './http/cors.ts';
 import { installErrorHandling } from './http/error-handler.ts';
 import { MAX_REQUEST_BODY_SIZE, installRawBodyParser } from './http/raw-body.ts';
@@ -49,6 +50,7 @@ export async function buildOperatorApp(deps: OperatorDeps): Promise<FastifyInsta
   installCors(app);
   installErrorHandling(app, deps.logger);
   installResponseObserver(app, deps.metrics, deps.logger);
+  installClientVersionMetrics(app, deps.metrics.registry);
   for (const plugin of plainRoutePlugins(deps)) await app.register(plugin, deps);
   await app.register(async (v2) => {
     installV2Envelope(v2, deps);

@@ -1,0 +1,60 @@
+/**
+ * Client SDK version metrics (spec §13.2 `uid2_client_sdk_versions_total`, §14 "Client version"):
+ * the `X-UID2-Client-Version` header, or the `?client=` query parameter when the header is absent,
+ * is used for metrics only and never changes an answer. Versions naming Android, iOS or tvOS mark
+ * in-app traffic (upstream `SUPPORTED_IN_APP`); otherwise a request with an `Origin` header comes
+ * from a browser.
+ *
+ * Upstream counts only versions it ships as static JS files; we serve none, so the label values are
+ * bounded instead: a version must look like an SDK version string, and after `MAX_TRACKED_VERSIONS`
+ * distinct values any new one is counted as "other".
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
+
+export type PlatformType = 'InApp' | 'HasOriginHeader' | 'Other';
+
+const IN_APP_MARKERS = ['Android', 'ios', 'tvos'];
+const VERSION_SHAPE = /^[A-Za-z0-9._+-]{1,64}$/;
+export const MAX_TRACKED_VERSIONS = 200;
+export const OTHER_VERSION = 'other';
+
+/** The client version a request names, header first, then `?client=`. */
+export function clientVersionOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-uid2-client-version'];
+  if (typeof header === 'string' && header.length > 0) return header;
+  const query = request.url.indexOf('?');
+  if (query < 0) return undefined;
+  const fromQuery = new URLSearchParams(request.url.slice(query + 1)).get('client');
+  return fromQuery === null || fromQuery.length === 0 ? undefined : fromQuery;
+}
+
+/** Upstream `getPlatformType`: in-app SDK version, else browser (Origin header), else other. */
+export function platformTypeOf(request: FastifyRequest): PlatformType {
+  const version = request.headers['x-uid2-client-version'];
+  if (typeof version === 'string' && IN_APP_MARKERS.some((m) => version.includes(m))) return 'InApp';
+  return request.headers.origin !== undefined ? 'HasOriginHeader' : 'Other';
+}
+
+export function installClientVersionMetrics(app: FastifyInstance, registry: Registry): void {
+  const counter = new Counter({
+    name: 'uid2_client_sdk_versions_total',
+    help: 'HTTP requests per client SDK version (X-UID2-Client-Version header or ?client=)',
+    labelNames: ['api_contact', 'client_version', 'platform_type'] as const,
+    registers: [registry],
+  });
+  const tracked = new Set<string>();
+  const label = (version: string): string => {
+    if (!VERSION_SHAPE.test(version)) return OTHER_VERSION;
+    if (tracked.has(version)) return version;
+    if (tracked.size >= MAX_TRACKED_VERSIONS) return OTHER_VERSION;
+    tracked.add(version);
+    return version;
+  };
+  // onResponse: the API key (when there is one) has been checked by then, so the contact is known.
+  app.addHook('onResponse', async (request) => {
+    const version = clientVersionOf(request);
+    if (version === undefined) return;
+    counter.inc({ api_contact: request.client?.contact || 'unknown', client_version: label(version), platform_type: platformTypeOf(request) });
+  });
+}
