@@ -1,5 +1,5 @@
 /**
- * `uid2 stack [--operators N] [--data DIR] [--storage fs|azure] [--attestation trusted|azure-cc]`
+ * `uid2 stack [--operators N] [--data DIR] [--storage fs|azure] [--attestation trusted|azure-cc|azure-sgx]`
  * (`npm run stack`): a local UID2 system of child processes on loopback (src/cli/stack). When all
  * services are healthy it prints one JSON line `{"core","optout","operators":[...],"api_key",
  * "secret"}` on stdout; SIGINT/SIGTERM stop every child. Service logs go to DIR/logs/.
@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { startStack, type StackAttestation } from '../stack/local-stack.ts';
+import { startStack } from '../stack/local-stack.ts';
+import { STACK_ATTESTATIONS, type StackAttestation } from '../stack/stack-attestation.ts';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -32,7 +33,7 @@ export function register(program: Command): void {
     .option('--operators <n>', 'number of operators', positiveInt, 1)
     .option('--data <dir>', 'data set directory (created with a demo data set when empty; default: a new temp dir)')
     .addOption(new Option('--storage <kind>', 'where Core and OptOut keep their files').choices(['fs', 'azure']).default('fs'))
-    .addOption(new Option('--attestation <kind>', 'operator attestation').choices(['trusted', 'azure-cc']).default('trusted'))
+    .addOption(new Option('--attestation <kind>', 'operator attestation').choices([...STACK_ATTESTATIONS]).default('trusted'))
     .option('--refresh-ms <ms>', 'store poll period of operators and Core', positiveInt, 10_000)
     .option('--buckets <n>', 'salt buckets of a new data set', positiveInt, 65_536)
     .action(async (flags: StackFlags) => {

@@ -3,9 +3,9 @@
  *
  * 1. A fresh demo data set is written when DIR is empty (`createDemoDataset`).
  * 2. OptOut starts; Core's config gets its URL (Core hands it to operators at attestation).
- * 3. With `--attestation azure-cc` the MAA and SKR simulators run inside this process, Core
- *    verifies against the simulated MAA, the operator key's protocol is azure-cc and the
- *    simulated policy digest is registered as an enclave.
+ * 3. With `--attestation azure-cc` or `azure-sgx` the platform is simulated
+ *    (`stack-attestation.ts`): a new operator key of that protocol, its simulated enclave id
+ *    registered, Core pointed at the simulator's MAA or SGX test root.
  * 4. Core starts, then the operators, each attesting to Core and syncing every store from it.
  *
  * Every service must answer its health check before `startStack` resolves; `stop()` stops the
@@ -13,16 +13,15 @@
  */
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { addOperator, registerEnclave } from '../../core/admin/admin-records.ts';
-import { startAzureCcSimulation, type AzureCcSimulation } from '../../attestation/sim/azure-cc-simulation.ts';
-import { openBlobBackend, type StorageKind } from '../../core/blob-backend.ts';
-import { createDemoDataset, DEMO_CLIENT_FILE, DEMO_SITE_ID, OPERATOR_CONFIG_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
+import type { StorageKind } from '../../core/blob-backend.ts';
+import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_CONFIG_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
 import { ChildService } from './child-service.ts';
 import { uploadStores } from './dataset-upload.ts';
 import { freePort } from './free-port.ts';
+import { prepareStackAttestation, type StackAttestation } from './stack-attestation.ts';
 import { operatorEnv, patchCoreConfig } from './stack-config.ts';
 
-export type StackAttestation = 'trusted' | 'azure-cc';
+export type { StackAttestation } from './stack-attestation.ts';
 
 export interface StackOptions {
   readonly dataDir: string;
@@ -111,16 +110,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
 
   try {
-    let simulation: AzureCcSimulation | undefined;
-    let operatorKey = dataset.operatorKey;
-    if (attestation === 'azure-cc') {
-      simulation = await startAzureCcSimulation({ host: '127.0.0.1' });
-      started.push(simulation);
-      // The data set's operator is `trusted`; an azure-cc stack runs its own azure-cc operator.
-      const { store } = await openBlobBackend({ dataDir: dir, kind: 'fs', baseUrl: '' });
-      operatorKey = (await addOperator(store, { name: 'Stack azure-cc operator', protocol: 'azure-cc', siteId: DEMO_SITE_ID, operatorType: 'PRIVATE' }, Date.now())).key;
-      await registerEnclave(store, { protocol: 'azure-cc', id: simulation.enclaveId, name: 'stack simulated policy' }, Date.now());
-    }
+    const platform = await prepareStackAttestation(dir, attestation, dataset.operatorKey);
+    started.push(...platform.closers);
+    const operatorKey = platform.operatorKey;
     if (storage === 'azure') await uploadStores(dir, connection!, CORE_CONTAINER);
 
     const storageArgs = ['--storage', storage];
@@ -136,7 +128,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     optout.start();
     await optout.waitHealthy(healthTimeoutMs);
 
-    await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs, maaServerBaseUrl: simulation?.maaBaseUrl });
+    await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs, extra: platform.coreConfig });
     const corePort = await freePort();
     const coreUrl = `http://127.0.0.1:${corePort}`;
     const core = new ChildService({
@@ -169,7 +161,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
           metricsPort,
           refreshMs,
           optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
-          azureCc: simulation?.providerOptions,
+          platform: platform.operatorEnv,
         }),
         logFile: join(logs, `operator-${i}.log`),
       });

@@ -19,6 +19,8 @@ export const CORE_METADATA_PATHS: Readonly<Record<string, string>> = {
   services_metadata_path: '/services/refresh',
   service_links_metadata_path: '/service_links/refresh',
   runtime_config_metadata_path: '/operator/config',
+  // Inline keys of the operator's site; loaded when `encrypted_files` is on (§12.3).
+  cloud_encryption_keys_metadata_path: '/cloud_encryption_keys/retrieve',
 };
 
 /** Operator poll intervals set from the stack's `--refresh-ms`. */
@@ -37,16 +39,17 @@ const REFRESH_KEYS = [
 export interface CorePatch {
   readonly optoutUrl: string;
   readonly storeRefreshMs: number;
-  readonly maaServerBaseUrl?: string;
+  /** Further Core config keys, e.g. `maa_server_base_url` or `sgx_root_ca_pem_path` for simulators. */
+  readonly extra?: Readonly<Record<string, string>>;
 }
 
-/** Rewrites the data set's Core config for this stack run (OptOut URL, polling, MAA). */
+/** Rewrites the data set's Core config for this stack run (OptOut URL, polling, attestation). */
 export async function patchCoreConfig(dataDir: string, patch: CorePatch): Promise<void> {
   const path = join(dataDir, CORE_CONFIG_FILE);
   const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   config.optout_url = patch.optoutUrl;
   config.store_refresh_ms = patch.storeRefreshMs;
-  if (patch.maaServerBaseUrl !== undefined) config.maa_server_base_url = patch.maaServerBaseUrl;
+  Object.assign(config, patch.extra ?? {});
   await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
 }
 
@@ -59,8 +62,8 @@ export interface OperatorEnvOptions {
   readonly metricsPort: number;
   readonly refreshMs: number;
   readonly optoutRefreshSeconds: number;
-  /** azure-cc: the simulated sidecar and MAA. */
-  readonly azureCc?: { readonly skrUrl: string; readonly maaBaseUrl: string };
+  /** `enclave_platform` and its endpoint keys (`stack-attestation.ts`); default trusted. */
+  readonly platform?: Readonly<Record<string, string>>;
 }
 
 export function operatorEnv(o: OperatorEnvOptions): Record<string, string> {
@@ -74,7 +77,7 @@ export function operatorEnv(o: OperatorEnvOptions): Record<string, string> {
     optout_metadata_path: '/optout/refresh',
     cloud_refresh_interval: String(o.optoutRefreshSeconds),
     operator_type: 'private',
-    enclave_platform: o.azureCc ? 'azure-cc' : '',
+    enclave_platform: '',
     uid_instance_id_prefix: `stack-operator-${o.index}`,
     host: '127.0.0.1',
     port: String(o.port),
@@ -82,9 +85,5 @@ export function operatorEnv(o: OperatorEnvOptions): Record<string, string> {
     port_offset: '0',
   };
   for (const key of REFRESH_KEYS) env[key] = String(o.refreshMs);
-  if (o.azureCc) {
-    env.skr_url = o.azureCc.skrUrl;
-    env.maa_server_base_url = o.azureCc.maaBaseUrl;
-  }
-  return env;
+  return { ...env, ...o.platform };
 }
