@@ -98,6 +98,31 @@ test('§4.8 optout/status: earliest timestamp wins, times in ms, only opted-out 
   }
 });
 
+// §10.1: validate@example.com / +12345678901 are never opted out, even with an opt-out record.
+test('§10.1 never-opted-out test identities ignore opt-out records; optout@example.com needs none', async () => {
+  const salt = op.deps.stores.salts.current().firstLevelSalt;
+  const { firstLevelHash } = await import('../../src/protocol/first-level-hash.ts');
+  const { parseIdentity } = await import('../../src/protocol/identity-input.ts');
+  const flh = (field: 'email' | 'phone', v: string) => firstLevelHash(parseIdentity(field, v)!.hash, salt);
+  const records = Buffer.concat([
+    encodeOptOutRecord({ identityHash: flh('email', 'validate@example.com'), advertisingId: Buffer.alloc(32, 1), timestampS: 1_700_000_000 }),
+    encodeOptOutRecord({ identityHash: flh('phone', '+12345678901'), advertisingId: Buffer.alloc(32, 2), timestampS: 1_700_000_000 }),
+  ]);
+  const previous = op.deps.stores.optout.current();
+  op.deps.stores.optout.swap(buildOptOutSnapshot([records], 3));
+  try {
+    const { json } = await callV2(op, { path: '/v3/identity/map', payload: { email: ['validate@example.com', 'optout@example.com'], phone: ['+12345678901', '+00000000000'] } });
+    assert.ok(typeof json.body.email[0].u === 'string');
+    assert.deepEqual(json.body.email[1], { e: 'optout' });
+    assert.ok(typeof json.body.phone[0].u === 'string');
+    assert.deepEqual(json.body.phone[1], { e: 'optout' });
+    const gen = await callV2(op, { path: '/v2/token/generate', payload: { email: 'validate@example.com' } });
+    assert.equal(gen.json.status, 'success');
+  } finally {
+    op.deps.stores.optout.swap(previous);
+  }
+});
+
 // §8.3 with key_sharing_endpoint_provide_app_names=false: site_data lists domain names only.
 test('§8.3 site_data without app names: domains only, sites without domains left out', async () => {
   const domainsOnly = await fixtureOperator({ key_sharing_endpoint_provide_app_names: false });
