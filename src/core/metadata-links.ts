@@ -6,7 +6,7 @@
  * `{"key_id", "encrypted_payload": base64(IV ‖ ct ‖ tag)}`, made once per key and file.
  */
 import type { BlobStore } from '../storage/blob-store.ts';
-import { aesGcmEncrypt } from '../protocol/aes.ts';
+import { encryptCloudFile } from '../protocol/cloud-encrypted-file.ts';
 import { pathOfLocation } from './stores/store-layout.ts';
 import { StoreReadError } from './stores/store-reader.ts';
 
@@ -52,8 +52,7 @@ async function encryptedCopy(blobs: BlobStore, path: string, key: CloudKey): Pro
   if ((await blobs.list(target)).includes(target)) return target;
   const plain = await blobs.get(path);
   if (plain === undefined) throw new StoreReadError(`no content at ${path}`);
-  const payload = aesGcmEncrypt(key.secret, plain).toString('base64');
-  await blobs.put(target, Buffer.from(JSON.stringify({ key_id: key.id, encrypted_payload: payload }), 'utf8'));
+  await blobs.put(target, encryptCloudFile(key, plain));
   return target;
 }
 

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { openBlobBackend, type StorageKind } from '../../core/blob-backend.ts';
 import {
   addClient,
+  addCloudKey,
   addKeypair,
   addOperator,
   addSite,
@@ -125,6 +126,18 @@ export function register(program: Command): void {
       run(async (blobs, now) => {
         const k = await addKeypair(blobs, o.site, now);
         return `subscription_id: ${k.subscriptionId}\npublic_key: ${k.publicKey}`;
+      })(),
+    );
+
+  admin
+    .command('add-cloud-key')
+    .description('add a cloud encryption key for a site (operators with encrypted_files=true)')
+    .requiredOption('--site <id>', 'site id of the operators that use it', int)
+    .option('--activates <epoch-seconds>', 'activation time (default: now)', int)
+    .action((o: { site: number; activates?: number }) =>
+      run(async (blobs, now) => {
+        const k = await addCloudKey(blobs, { siteId: o.site, activatesS: o.activates }, now);
+        return `cloud_key_id: ${k.id}\nsite_id: ${o.site}\nactivates: ${k.activates}`;
       })(),
     );
 

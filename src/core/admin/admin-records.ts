@@ -1,8 +1,9 @@
 /**
  * Admin commands that add or change records (operators, clients, sites, CSTG keypairs, enclave
- * ids). Each reads the current version through the BlobStore and writes a new one (content
+ * ids, cloud encryption keys). Each reads the current version through the BlobStore and writes a new one (content
  * first, then metadata with a higher version), so Core and operators pick it up on their next poll.
  */
+import { randomBytes } from 'node:crypto';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import {
   clientRecord,
@@ -117,4 +118,19 @@ export async function unregisterEnclave(blobs: BlobStore, o: { protocol?: string
   if (keep.length === all.length) throw new AdminError('no such enclave id');
   await writeJsonStore(blobs, 'enclaves', keep, nowMs);
   return all.length - keep.length;
+}
+
+/**
+ * Adds a cloud encryption key for a site (spec operator-spec.md §12.3): operators of that site
+ * with `encrypted_files=true` get store files encrypted with the newest active one. Record in the
+ * upstream shape `{id, siteId, activates, created, secret}` (fixture `cloud_encryption_keys.json`).
+ */
+export async function addCloudKey(blobs: BlobStore, o: { siteId: number; activatesS?: number }, nowMs: number): Promise<{ id: number; activates: number }> {
+  const all = await records(blobs, 'cloud_encryption_keys');
+  const id = Math.max(0, ...all.map((k) => Number(k.id)).filter(Number.isSafeInteger)) + 1;
+  const created = Math.floor(nowMs / 1000);
+  const activates = o.activatesS ?? created;
+  const record = { id, siteId: o.siteId, activates, created, secret: randomBytes(32).toString('base64') };
+  await writeJsonStore(blobs, 'cloud_encryption_keys', [...all, record], nowMs);
+  return { id, activates };
 }

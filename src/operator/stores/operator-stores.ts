@@ -4,6 +4,7 @@
  */
 import type { OperatorConfig } from '../config/operator-config.ts';
 import { buildClientSnapshot, clientStore, type ClientSnapshot } from './client-store.ts';
+import { buildCloudKeySnapshot, cloudKeyStore, type CloudKeySnapshot } from './cloud-key-store.ts';
 import { buildCstgKeypairSnapshot, cstgKeypairStore, type CstgKeypairSnapshot } from './cstg-keypair-store.ts';
 import {
   buildKeysetKeySnapshot,
@@ -41,6 +42,8 @@ export interface OperatorStores {
   /** Empty (not loaded) when the static config supplies lifetimes (`enable_remote_config=false`). */
   readonly runtimeConfig: SnapshotRef<RuntimeConfigSnapshot>;
   readonly optout: SnapshotRef<OptOutSnapshot>;
+  /** Cloud encryption keys; loaded only with `encrypted_files` (the only use, spec §12.3). */
+  readonly cloudKeys: SnapshotRef<CloudKeySnapshot>;
 }
 
 /** One rotating store: its definition, the ref it fills, and whether startup needs it. */
@@ -64,6 +67,7 @@ export function createOperatorStores(): OperatorStores {
     serviceLinks: new SnapshotRef(buildServiceLinkSnapshot([], 0)),
     runtimeConfig: new SnapshotRef(),
     optout: new SnapshotRef(EMPTY_OPTOUT),
+    cloudKeys: new SnapshotRef(buildCloudKeySnapshot([], 0)),
   };
 }
 
@@ -97,5 +101,10 @@ export function storeBindings(config: OperatorConfig, stores: OperatorStores): S
   if (config.enableRemoteConfig || config.staticLifetimes === undefined) {
     optional.push({ name: 'runtime_config', definition: runtimeConfigStore, ref: stores.runtimeConfig, refreshMs: ms.runtime_config } as StoreBinding);
   }
-  return [...all, ...optional.filter((b) => paths[b.name as keyof typeof paths] !== undefined)];
+  // Encrypted store files are decrypted with these keys, so they load before every other store.
+  const keys: StoreBinding[] = config.encryptedFiles
+    ? [{ name: 'cloud_encryption_keys', definition: cloudKeyStore, ref: stores.cloudKeys, refreshMs: ms.cloud_encryption_keys } as StoreBinding]
+    : [];
+  const configured = (b: StoreBinding) => paths[b.name as keyof typeof paths] !== undefined;
+  return [...keys.filter(configured), ...all, ...optional.filter(configured)];
 }

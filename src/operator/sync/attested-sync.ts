@@ -17,10 +17,12 @@ import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
 import { storeBindings, type OperatorStores, type StoreBinding } from '../stores/operator-stores.ts';
 import { areAllSaltsExpired } from '../stores/salt-store.ts';
+import type { StoreSource } from '../stores/store-source.ts';
 import { attestationProviderFor } from './attestation-provider-choice.ts';
 import { AttestationClient } from './attestation-client.ts';
 import { AttestedFetcher } from './attested-fetcher.ts';
 import { CoreStoreSource, optOutMetadataUrl } from './core-store-source.ts';
+import { EncryptedStoreSource } from './encrypted-store-source.ts';
 import { createOperatorIdentity, type OperatorIdentity } from './operator-identity.ts';
 import { OptOutSync } from './optout-sync.ts';
 import { AttestationShutdownPolicy, type AttestOutcome, type ExitFn } from './shutdown-policy.ts';
@@ -56,6 +58,8 @@ interface Parts {
   readonly identity: OperatorIdentity;
   readonly attestation: AttestationClient;
   readonly source: CoreStoreSource;
+  /** What the stores are read through: `source`, decrypting with `encrypted_files` (§12.3). */
+  readonly reader: StoreSource;
   readonly bindings: StoreBinding[];
   readonly optOut: OptOutSync | undefined;
   readonly syncMetrics: SyncMetrics;
@@ -81,7 +85,7 @@ export class AttestedSync extends StoreRefresher {
 
   constructor(private readonly parts: Parts) {
     const { deps } = parts;
-    super({ source: parts.source, bindings: parts.bindings, now: () => deps.clock.now(), metrics: deps.metrics, health: deps.health, logger: deps.logger });
+    super({ source: parts.reader, bindings: parts.bindings, now: () => deps.clock.now(), metrics: deps.metrics, health: deps.health, logger: deps.logger });
     this.attestation = parts.attestation;
     this.source = parts.source;
     this.optOut = parts.optOut;
@@ -177,6 +181,7 @@ export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDep
   const fetcher = new AttestedFetcher({ attestation, operatorKey, identity, encryptedFiles: config.encryptedFiles });
   const optoutFallbackUrl = config.optoutApiUri;
   const source = new CoreStoreSource({ fetcher, paths: config.metadataPaths, coreAttestUrl: attestUrl, optoutFallbackUrl });
+  const reader = config.encryptedFiles ? new EncryptedStoreSource(source, deps.stores.cloudKeys, () => syncMetrics.cloudDecryptions.inc()) : source;
   const optoutPath = config.metadataPaths.optout;
   const optOut =
     optoutPath === undefined
@@ -194,7 +199,7 @@ export function createAttestedSync(config: OperatorConfig, deps: AttestedSyncDep
         });
   // Opt-outs are synced incrementally by OptOutSync, not reloaded whole by the store refresher.
   const bindings = storeBindings(config, deps.stores).filter((b) => b.name !== 'optout');
-  return new AttestedSync({ config, deps, identity, attestation, source, bindings, optOut, syncMetrics, exit });
+  return new AttestedSync({ config, deps, identity, attestation, source, reader, bindings, optOut, syncMetrics, exit });
 }
 
 /** Creates the attested refresher and runs its startup load; the caller starts polling. */

@@ -2,7 +2,7 @@
  * Metrics of attested mode (spec operator-spec.md §13.2), registered in the operator's own
  * registry next to the store metrics (`uid2_config_store_*`) the refreshers already export:
  * attestation outcomes and expiry, the time of each store's last successful refresh (what the
- * stale-store shutdown rule looks at), and the opt-out files held.
+ * stale-store shutdown rule looks at), the opt-out files held, and encrypted store files decrypted.
  */
 import { Counter, Gauge } from 'prom-client';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
@@ -13,6 +13,7 @@ export class SyncMetrics {
   readonly attestationExpiry: Gauge;
   readonly lastRefreshSuccess: Gauge<'store'>;
   readonly optOutFiles: Gauge<'type'>;
+  readonly cloudDecryptions: Counter;
 
   constructor(metrics: OperatorMetrics) {
     const registers = [metrics.registry];
@@ -37,6 +38,11 @@ export class SyncMetrics {
       name: 'uid2_optout_files',
       help: 'Opt-out delta and partition files currently held',
       labelNames: ['type'] as const,
+      registers,
+    });
+    this.cloudDecryptions = new Counter({
+      name: 'uid2_cloud_decryption_runs_total',
+      help: 'Store files decrypted with a cloud encryption key (encrypted_files, spec §12.3)',
       registers,
     });
   }

@@ -1,0 +1,44 @@
+/**
+ * `encrypted_files=true` (spec operator-spec.md §12.3): every content file Core links to is
+ * `{"key_id", "encrypted_payload"}`, encrypted with a cloud encryption key of the operator's site.
+ * This `StoreSource` wraps the Core source and hands the store parsers the decrypted bytes, so
+ * they parse exactly what they parse without encryption. Metadata passes through unchanged: it is
+ * never encrypted, and the keys themselves come inline in theirs. A plaintext file is refused,
+ * not parsed: with encryption on, Core must not silently serve the unencrypted copy.
+ */
+import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
+import { isProtocolError } from '../../protocol/errors.ts';
+import type { CloudKeySnapshot } from '../stores/cloud-key-store.ts';
+import type { SnapshotRef } from '../stores/snapshot-ref.ts';
+import { StoreSourceError, type StoreName, type StoreSource } from '../stores/store-source.ts';
+
+export class EncryptedStoreSource implements StoreSource {
+  constructor(
+    private readonly inner: StoreSource,
+    private readonly keys: SnapshotRef<CloudKeySnapshot>,
+    /** Called once per decrypted file (metrics). */
+    private readonly onDecrypted: () => void = () => undefined,
+  ) {}
+
+  metadata(store: StoreName): Promise<unknown> {
+    return this.inner.metadata(store);
+  }
+
+  async content(location: string): Promise<Buffer> {
+    const file = await this.inner.content(location);
+    const keys = this.keys.peek();
+    try {
+      const plain = decryptCloudFile(file, (id) => keys?.byId.get(id)?.secret);
+      this.onDecrypted();
+      return plain;
+    } catch (err) {
+      // Protocol messages name no key material; the key id of an unknown key is not secret.
+      const reason = isProtocolError(err, 'ERR_UNKNOWN_KEY')
+        ? `${err.message} among the ${keys?.entryCount ?? 0} cloud encryption key(s) of this operator`
+        : isProtocolError(err)
+          ? err.message
+          : 'decryption failed';
+      throw new StoreSourceError(`cannot decrypt store file (encrypted_files): ${reason}`);
+    }
+  }
+}
