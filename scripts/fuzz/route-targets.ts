@@ -66,7 +66,8 @@ function escapeChar(c: string): string {
 }
 
 function onTheWire(out: Outgoing): Outgoing {
-  let url = out.url.replace(/[^\x21-\x7e]/gu, (c) => escapeChar(c));
+  // Backslashes too: light-my-request parses URLs with WHATWG rules, where a backslash means `/`.
+  let url = out.url.replace(/[^\x21-\x7e]|\\/gu, (c) => escapeChar(c));
   if (!url.startsWith('/') || url.startsWith('//')) url = `/${url.replace(/^\/+/, '')}`;
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(out.headers)) {
@@ -86,7 +87,7 @@ async function deliver(fo: FuzzOperator, out: Outgoing, label: string): Promise<
     const errors = fo.takeErrorLogs();
     return errors.length ? `${label}: logged an unexpected error: ${errors[0].slice(0, 200)}` : undefined;
   } catch (err) {
-    return `${label}: inject threw ${(err as Error).name}: ${(err as Error).message}`;
+    return `${label}: inject threw ${(err as Error).name}: ${(err as Error).message} (url ${JSON.stringify(onTheWire(out).url)})`;
   } finally {
     clearTimeout(timer);
   }
