@@ -39,6 +39,8 @@ export interface MaaKnobs {
   issuer?: string;
   /** Make attestation itself fail with this HTTP status (MAA rejecting the evidence). */
   rejectWithStatus?: number;
+  /** `GET /certs` answers 503: an MAA outage as Core sees it (INTERNAL_ERROR, retryable). */
+  certsUnavailable?: boolean;
 }
 
 export interface MaaSimulatorOptions {
@@ -95,6 +97,10 @@ export class MaaSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://maa');
     if (req.method === 'GET' && url.pathname === '/certs') {
+      if (this.knobs.certsUnavailable) {
+        maaError(res, 503, 'ServiceUnavailable', 'signing certificates temporarily unavailable');
+        return;
+      }
       sendJson(res, 200, { keys: [{ kid: this.signer.kid, kty: 'RSA', x5c: [this.signer.cert.certDer.toString('base64')] }] });
       return;
     }
