@@ -1,19 +1,20 @@
 /**
  * Multi-core operator (src/operator/cluster): two node:cluster workers on one port answer exactly
  * like a single in-process operator over the same data set (decrypted key/sharing and map v3
- * bodies), and a SIGKILLed worker is replaced while the port keeps serving.
+ * bodies), a SIGKILLed worker is replaced while the port keeps serving, and a cause that survives
+ * restarts stops the cluster instead of re-forking forever.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import pino from 'pino';
 import { createDemoDataset } from '../../src/core/dataset/index.ts';
 import { startOperator, type RunningOperator } from '../../src/operator/operator-service.ts';
-import { startOperatorCluster, type OperatorCluster, type WorkerEvent } from '../../src/operator/cluster/operator-cluster.ts';
+import { startOperatorCluster, type FatalEvent, type OperatorCluster, type WorkerEvent } from '../../src/operator/cluster/operator-cluster.ts';
 import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'uid2-cluster-'));
@@ -113,4 +114,26 @@ test('a SIGKILLed worker is replaced and the port keeps serving', { timeout: 60_
   assert.deepEqual(new Set(cluster.workerPids()), new Set([survivor, ready.pid]));
   const expectedKeys = await callV2(single.port, '/v2/key/sharing', null);
   for (let i = 0; i < 4; i++) assert.deepEqual(await callV2(cluster.port, '/v2/key/sharing', null), expectedKeys);
+});
+
+test('replacements that never become ready end in a fatal event, not an endless restart loop', { timeout: 90_000 }, async () => {
+  const broken = mkdtempSync(join(tmpdir(), 'uid2-cluster-broken-'));
+  let c: OperatorCluster | undefined;
+  try {
+    await createDemoDataset({ out: broken, buckets: 16 });
+    c = await within(60_000, startOperatorCluster({ workers: 2, operator: { ...operatorOptions, dataDir: broken, files: [join(broken, 'operator-config.json')] }, restartDelayMs: 50 }), 'cluster start');
+    // Stores become unloadable: every replacement worker now fails its startup.
+    unlinkSync(join(broken, 'stores', 'clients', 'metadata.json'));
+    const fatal = once(c, 'fatal') as Promise<[FatalEvent]>;
+    process.kill(c.workerPids()[0], 'SIGKILL');
+    const [event] = await within(60_000, fatal, 'fatal event');
+    assert.equal(event.code, 1);
+    assert.match(event.reason, /clients/);
+    await within(20_000, (async () => {
+      while (c!.workerPids().length > 0) await new Promise((r) => setTimeout(r, 50));
+    })(), 'workers to stop');
+  } finally {
+    await c?.close();
+    rmSync(broken, { recursive: true, force: true });
+  }
 });

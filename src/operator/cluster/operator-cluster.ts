@@ -7,6 +7,9 @@
  * | every worker reported ready         | `startOperatorCluster` resolves with the port        |
  * | a worker fails before first ready   | startup fails: the others are stopped, error thrown  |
  * | a worker dies after startup         | re-forked (back-off while replacements keep failing) |
+ * | 3 replacements in a row never ready | `fatal` event, every worker stopped: a cause that     |
+ * |                                     | survives restarts (e.g. a revoked operator key, whose |
+ * |                                     | shutdown rule exits the worker) stops the operator    |
  * | close() / SIGTERM in the CLI        | shutdown message, 10 s grace, then SIGKILL           |
  * The listening socket stays open while at least one worker holds it, so a crash never drops
  * the port.
@@ -26,6 +29,7 @@ import {
 const WORKER_ENTRY = fileURLToPath(new URL('./operator-worker.ts', import.meta.url));
 const SHUTDOWN_GRACE_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
+const MAX_REPLACEMENT_FAILURES = 3;
 
 export interface OperatorClusterOptions {
   readonly workers: number;
@@ -39,10 +43,21 @@ export interface WorkerEvent {
   readonly workerId: number;
 }
 
-/** Events: `worker-ready` (WorkerEvent), `worker-exit` (WorkerEvent & {code, signal}). */
+export interface FatalEvent {
+  readonly reason: string;
+  /** Exit code of the last failed worker (1 when it died by a signal). */
+  readonly code: number;
+}
+
+/**
+ * Events: `worker-ready` (WorkerEvent), `worker-exit` (WorkerEvent & {code, signal}), `fatal`
+ * (FatalEvent, after which every worker is stopped).
+ */
 export interface OperatorCluster extends EventEmitter {
   readonly port: number;
   readonly metricsPort: number;
+  /** Listening address as the workers' config resolved it. */
+  readonly host: string;
   /** Process ids of the workers currently alive. */
   workerPids(): number[];
   close(): Promise<void>;
@@ -62,10 +77,13 @@ function workerExecArgv(): string[] {
 class Supervisor extends EventEmitter implements OperatorCluster {
   port = 0;
   metricsPort = 0;
+  host = '';
   private stopping = false;
   private started = false;
   private failures = 0;
   private readonly ready = new Set<Worker>();
+  /** This supervisor's workers (cluster.workers would include another supervisor's in a test). */
+  private readonly workers = new Set<Worker>();
   private readonly env: Record<string, string>;
 
   constructor(private readonly o: OperatorClusterOptions) {
@@ -74,7 +92,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
   }
 
   workerPids(): number[] {
-    return Object.values(cluster.workers ?? {}).flatMap((w) => (w && w.process.pid !== undefined && !w.isDead() ? [w.process.pid] : []));
+    return [...this.workers].flatMap((w) => (w.process.pid !== undefined && !w.isDead() ? [w.process.pid] : []));
   }
 
   start(): Promise<void> {
@@ -90,6 +108,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
 
   private fork(onAllReady: () => void, failStartup: (reason: string) => void): void {
     const worker = cluster.fork(this.env);
+    this.workers.add(worker);
     let reason = 'exited before it was ready';
     worker.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
@@ -99,6 +118,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
       }
       this.port = m.port;
       this.metricsPort = m.metricsPort;
+      this.host = m.host;
       this.ready.add(worker);
       this.failures = 0;
       this.emit('worker-ready', { pid: worker.process.pid, workerId: worker.id });
@@ -109,10 +129,16 @@ class Supervisor extends EventEmitter implements OperatorCluster {
     });
     worker.on('exit', (code, signal) => {
       const wasReady = this.ready.delete(worker);
+      this.workers.delete(worker);
       this.emit('worker-exit', { pid: worker.process.pid, workerId: worker.id, code, signal });
       if (this.stopping) return;
       if (!this.started) return failStartup(reason);
       if (!wasReady) this.failures++;
+      if (this.failures >= MAX_REPLACEMENT_FAILURES) {
+        this.emit('fatal', { reason: `workers keep failing: ${reason}`, code: code || 1 } satisfies FatalEvent);
+        void this.close();
+        return;
+      }
       const delay = this.failures === 0 ? 0 : Math.min(MAX_RESTART_DELAY_MS, (this.o.restartDelayMs ?? 1000) * 2 ** (this.failures - 1));
       setTimeout(() => {
         if (!this.stopping) this.fork(onAllReady, failStartup);
@@ -122,7 +148,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
 
   async close(): Promise<void> {
     this.stopping = true;
-    const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && !w.isDead());
+    const alive = [...this.workers].filter((w) => !w.isDead());
     await Promise.all(
       alive.map(
         (w) =>

@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (stopping) return;
-  send({ type: 'uid2-ready', port: op.port, metricsPort: op.metricsPort });
+  send({ type: 'uid2-ready', port: op.port, metricsPort: op.metricsPort, host: op.deps.config.host });
 }
 
 void main();

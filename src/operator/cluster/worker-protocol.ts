@@ -7,7 +7,8 @@ import type { OperatorOptions } from '../operator-service.ts';
 
 /** The serialisable part of `OperatorOptions`; each worker reads its own `process.env`. */
 export interface WorkerOperatorOptions {
-  readonly dataDir: string;
+  /** Local mode only; attested mode (core_attest_url) has none. */
+  readonly dataDir?: string;
   readonly files?: readonly string[];
   readonly flags?: OperatorOptions['flags'];
 }
@@ -15,7 +16,7 @@ export interface WorkerOperatorOptions {
 export const WORKER_OPTIONS_ENV = 'UID2_OPERATOR_WORKER_OPTIONS';
 
 export type WorkerToPrimary =
-  | { readonly type: 'uid2-ready'; readonly port: number; readonly metricsPort: number }
+  | { readonly type: 'uid2-ready'; readonly port: number; readonly metricsPort: number; readonly host: string }
   | { readonly type: 'uid2-failed'; readonly reason: string };
 
 export type PrimaryToWorker = { readonly type: 'uid2-shutdown' };
@@ -36,6 +37,6 @@ export function encodeWorkerOptions(o: WorkerOperatorOptions): string {
 export function decodeWorkerOptions(text: string | undefined): WorkerOperatorOptions {
   if (text === undefined) throw new Error(`${WORKER_OPTIONS_ENV} is not set: this file is started by the cluster primary`);
   const o = JSON.parse(text) as WorkerOperatorOptions;
-  if (typeof o.dataDir !== 'string') throw new Error(`${WORKER_OPTIONS_ENV}: dataDir missing`);
+  if (o.dataDir !== undefined && typeof o.dataDir !== 'string') throw new Error(`${WORKER_OPTIONS_ENV}: bad dataDir`);
   return o;
 }
