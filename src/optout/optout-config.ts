@@ -21,8 +21,10 @@ export interface OptOutConfig {
   readonly signedUrlTtlS: number;
   /** Azure container of the opt-out files (storage=azure). */
   readonly blobContainer: string;
-  /** Operator-key store metadata, resolved against the data directory. */
+  /** Operator-key store metadata: a blob path in Core's stores (the data directory or `coreBlobContainer`). */
   readonly operatorsMetadataPath: string;
+  /** Azure container of Core's stores, where the operator keys live (storage=azure); Core's `--container`. */
+  readonly coreBlobContainer: string;
   /** Poll period of the operator-key store (ms), upstream `auth_refresh_ms`. */
   readonly authRefreshMs: number;
 }
@@ -69,6 +71,7 @@ export function parseOptOutConfig(json: unknown): OptOutConfig {
     signedUrlTtlS: positiveInt(o, 'optout_signed_url_ttl_seconds', 3600),
     blobContainer: optionalString(o, 'optout_blob_container') ?? 'optout',
     operatorsMetadataPath: optionalString(o, 'operators_metadata_path') ?? '/stores/operators/metadata.json',
+    coreBlobContainer: optionalString(o, 'core_blob_container') ?? 'uid2-core',
     authRefreshMs: positiveInt(o, 'auth_refresh_ms', 10000, 100),
   });
 }

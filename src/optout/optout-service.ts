@@ -5,7 +5,9 @@
  * DIR/optout-config.json   optional config (`optout-config.ts`)
  * DIR/optout/pending/      local delta files in progress (`delta-log.ts`)
  * DIR/optout/blobs/        published files when storage=fs (`FsBlobStore`), served at /blobs/*
- * storage=azure uses the container `optout_blob_container` of AZURE_STORAGE_CONNECTION_STRING.
+ * DIR/stores/operators/    operator keys when storage=fs (Core's stores, the data set itself)
+ * storage=azure uses the container `optout_blob_container` of AZURE_STORAGE_CONNECTION_STRING for
+ * the published files and reads the operator keys from Core's container (`core_blob_container`).
  */
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
@@ -27,6 +29,8 @@ export interface OptOutServiceOptions {
   readonly host?: string;
   readonly port?: number;
   readonly storage?: OptOutStorageKind;
+  /** Overrides `core_blob_container` (storage=azure: where Core's stores, hence the operator keys, live). */
+  readonly coreContainer?: string;
   /** Source of AZURE_STORAGE_CONNECTION_STRING for storage=azure. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logger?: FastifyServerOptions['logger'];
@@ -82,15 +86,19 @@ export async function startOptOutService(options: OptOutServiceOptions): Promise
   let baseUrl = config.publicBaseUrl ?? '';
   const urlSecret = randomBytes(32);
   let store: BlobStore;
+  // Core's stores: OptOut reads the operator keys from the same place Core (and `uid2 admin`) do.
+  let coreStores: BlobStore;
   if (options.storage === 'azure') {
     const connection = env.AZURE_STORAGE_CONNECTION_STRING;
     if (!connection) throw new Error('storage=azure needs AZURE_STORAGE_CONNECTION_STRING');
     store = await createAzureBlobStore(connection, config.blobContainer);
+    coreStores = await createAzureBlobStore(connection, options.coreContainer ?? config.coreBlobContainer);
   } else {
     store = new FsBlobStore({ root: join(options.dataDir, 'optout', 'blobs'), baseUrl: () => baseUrl, secret: urlSecret, now: options.now });
+    coreStores = new FsBlobStore({ root: options.dataDir, layout: 'flat' });
   }
 
-  const keys = new OperatorKeyStore(options.dataDir, config.operatorsMetadataPath);
+  const keys = new OperatorKeyStore(coreStores, config.operatorsMetadataPath);
   let keysProblem: string | undefined = 'operators: not loaded';
   const reloadKeys = async () => {
     try {

@@ -32,3 +32,15 @@ export function assertBlobPrefix(prefix: string): string {
   }
   return prefix;
 }
+
+/**
+ * The blob path a store `location` names (`/stores/operators/operators.json` ->
+ * `stores/operators/operators.json`): leading slashes dropped, then the blob path rule. Undefined
+ * when the location could not be a blob path (it would escape the store's root). Core and OptOut
+ * both read metadata `location`s this way (docs/architecture.md "Data sets").
+ */
+export function blobPathOfLocation(location: string): string | undefined {
+  if (typeof location !== 'string') return undefined;
+  const path = location.replace(/^\/+/, '');
+  return isValidBlobPath(path) ? path : undefined;
+}

@@ -4,13 +4,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OperatorKeyStore } from '../../src/optout/operator-keys.ts';
+import { FsBlobStore } from '../../src/storage/fs-blob-store.ts';
 import { writeOperatorStore } from './operator-store.ts';
 
-test('operator keys load from DIR/stores/operators and reload only when the version grows', async () => {
+test('operator keys load from DIR/stores/operators (the data set as a flat BlobStore) and reload only when the version grows', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'optout-keys-'));
   try {
     const first = await writeOperatorStore(dir, 1);
-    const store = new OperatorKeyStore(dir, '/stores/operators/metadata.json');
+    const store = new OperatorKeyStore(new FsBlobStore({ root: dir, layout: 'flat' }), '/stores/operators/metadata.json');
     assert.equal(store.isLoaded, false);
     assert.equal(await store.reload(), true);
     assert.equal(store.current().authorize(first.optout, ['OPTOUT'])?.name, 'optout-writer');
@@ -29,7 +30,7 @@ test('a location outside the data directory is refused and the last good keys st
   const dir = await mkdtemp(join(tmpdir(), 'optout-keys-'));
   try {
     const keys = await writeOperatorStore(dir, 1);
-    const store = new OperatorKeyStore(dir, '/stores/operators/metadata.json');
+    const store = new OperatorKeyStore(new FsBlobStore({ root: dir, layout: 'flat' }), '/stores/operators/metadata.json');
     await store.reload();
     await writeFile(join(dir, 'stores', 'operators', 'metadata.json'), JSON.stringify({ version: 5, operators: { location: '/../../etc/passwd' } }));
     await assert.rejects(store.reload(), /escapes/);

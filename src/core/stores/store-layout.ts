@@ -7,6 +7,8 @@
  * Blob paths are relative (`stores/clients/metadata.json`); metadata `location`s are the same
  * path with a leading `/`, as the operator's local mode resolves them against the data dir.
  */
+import { blobPathOfLocation } from '../../storage/blob-path.ts';
+
 export const STORE_NAMES = [
   'salts',
   'clients',
@@ -63,8 +65,4 @@ export function locationOf(path: string): string {
 }
 
 /** The blob path of a metadata `location`, or undefined when it escapes the data set. */
-export function pathOfLocation(location: string): string | undefined {
-  const path = location.replace(/^\/+/, '');
-  if (path === '' || path.split('/').some((s) => s === '..' || s === '.' || s === '')) return undefined;
-  return path;
-}
+export const pathOfLocation = blobPathOfLocation;
