@@ -1,8 +1,9 @@
 /**
  * In-process services for azure-cc end-to-end tests, all real HTTP on 127.0.0.1: a demo data set,
  * OptOut, the MAA and SKR simulators, and Core verifying azure-cc evidence against that MAA with
- * `core_public_url` equal to its own URL. The data set gets an azure-cc operator key and the
- * simulated policy digest as a registered enclave (spec attestation-azure.md §2.2, §2.3).
+ * `core_public_url` equal to its own URL. The data set gets an azure-cc operator key, the
+ * simulated policy digest as a registered enclave (spec attestation-azure.md §2.2, §2.3) and a
+ * cloud encryption key for the operator's site (operator-spec.md §12.3).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { MaaSimulator } from '../../src/attestation/sim/maa-service.ts';
 import { DEFAULT_SIM_POLICY, SkrSimulator, policyDigest } from '../../src/attestation/sim/skr-sidecar.ts';
 import { freePort } from '../../src/cli/stack/free-port.ts';
-import { addOperator, registerEnclave } from '../../src/core/admin/admin-records.ts';
+import { addCloudKey, addOperator, registerEnclave } from '../../src/core/admin/admin-records.ts';
 import { openBlobBackend } from '../../src/core/blob-backend.ts';
 import { startCore, type CoreService } from '../../src/core/core-service.ts';
 import { CORE_CONFIG_FILE, createDemoDataset, DEMO_SITE_ID, type DemoDataset } from '../../src/core/dataset/index.ts';
@@ -55,6 +56,8 @@ export async function startAzureCcServices(): Promise<AzureCcServices> {
     const operator = await addOperator(store, { name: 'azure-cc e2e operator', protocol: 'azure-cc', siteId: DEMO_SITE_ID, operatorType: 'PRIVATE' }, Date.now());
     const enclaveId = policyDigest(DEFAULT_SIM_POLICY);
     await registerEnclave(store, { protocol: 'azure-cc', id: enclaveId, name: 'simulated policy' }, Date.now());
+    // The azure-cc configs (deploy/conf) set encrypted_files: Core encrypts with the site's cloud key.
+    await addCloudKey(store, { siteId: DEMO_SITE_ID }, Date.now());
 
     const configPath = join(dir, CORE_CONFIG_FILE);
     const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
