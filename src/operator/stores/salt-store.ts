@@ -81,7 +81,9 @@ export const saltStore: StoreDefinition<SaltSnapshot> = {
     const wanted = live.length > 0 ? live : [meta.files[meta.files.length - 1]];
     const files = await Promise.all(
       wanted.map(async (ref) => {
-        const entries = await loadSaltFile(await source.content(ref.location));
+        // Issue 7: the metadata `size` is checked, so a salt file truncated at a line end is
+        // refused instead of served as a smaller bucket set (every raw UID would change).
+        const entries = await loadSaltFile(await source.content(ref.location), ref.size);
         return Object.freeze({ effective: ref.effective, expires: ref.expires, entries });
       }),
     );
