@@ -43,8 +43,6 @@ export async function startAzureCcServices(): Promise<AzureCcServices> {
   };
   try {
     const dataset = await createDemoDataset({ out: dir, buckets: 64 });
-    const optout = await startOptOutService({ dataDir: dir, port: 0, logger: false });
-    closers.push(() => optout.close());
     const maa = new MaaSimulator();
     await maa.start();
     closers.push(() => maa.close());
@@ -59,6 +57,9 @@ export async function startAzureCcServices(): Promise<AzureCcServices> {
     // The azure-cc configs (deploy/conf) set encrypted_files: Core encrypts with the site's cloud key.
     await addCloudKey(store, { siteId: DEMO_SITE_ID }, Date.now());
 
+    // Started after the operator key exists: OptOut authenticates operators from its own store copy.
+    const optout = await startOptOutService({ dataDir: dir, port: 0, logger: false });
+    closers.push(() => optout.close());
     const configPath = join(dir, CORE_CONFIG_FILE);
     const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
     // Polling off (1 h): the enclave and operator stores were written before Core starts.
