@@ -97,6 +97,10 @@ test('two workers serve the same decrypted answers as one operator', { timeout: 
     assert.deepEqual(await callV2(cluster.port, '/v2/key/sharing', null), expectedKeys);
     assert.deepEqual(await callV2(cluster.port, '/v3/identity/map', MAP_REQUEST), expectedMap);
   }
+  // One metrics port for the cluster: counters are the sum over both workers, health gauges are not summed.
+  const metrics = await (await fetch(`http://127.0.0.1:${cluster.metricsPort}/metrics`)).text();
+  assert.match(metrics, /uid2_http_requests_total\{[^}]*path="\/v2\/key\/sharing"[^}]*code="200"[^}]*\} 4\n/);
+  assert.match(metrics, /uid2_component_health\{component="http-server"[^}]*\} 1\n/);
 });
 
 test('a SIGKILLed worker is replaced and the port keeps serving', { timeout: 60_000 }, async () => {

@@ -12,12 +12,16 @@
  * |                                     | shutdown rule exits the worker) stops the operator    |
  * | close() / SIGTERM in the CLI        | shutdown message, 10 s grace, then SIGKILL           |
  * The listening socket stays open while at least one worker holds it, so a crash never drops
- * the port.
+ * the port. The primary reads the config only to serve `/metrics` itself on the metrics port,
+ * merged from every worker (cluster-metrics.ts); workers' own metrics servers use a private port.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { loadOperatorConfig } from '../config/operator-config.ts';
+import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
+import { ClusterRegistry } from './cluster-metrics.ts';
 import {
   WORKER_OPTIONS_ENV,
   encodeWorkerOptions,
@@ -84,19 +88,34 @@ class Supervisor extends EventEmitter implements OperatorCluster {
   private readonly ready = new Set<Worker>();
   /** This supervisor's workers (cluster.workers would include another supervisor's in a test). */
   private readonly workers = new Set<Worker>();
-  private readonly env: Record<string, string>;
+  private env: Record<string, string> = {};
+  private metricsServer: MetricsServer | undefined;
 
   constructor(private readonly o: OperatorClusterOptions) {
     super();
-    this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions(o.operator) };
   }
 
   workerPids(): number[] {
     return [...this.workers].flatMap((w) => (w.process.pid !== undefined && !w.isDead() ? [w.process.pid] : []));
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
+    // Bad config fails here with the same clear error a single operator gives.
+    const config = loadOperatorConfig({ files: this.o.operator.files, env: process.env, flags: this.o.operator.flags });
+    const flags = { ...this.o.operator.flags, port: config.port, port_offset: 0, metrics_port: 0 };
+    this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions({ ...this.o.operator, flags }) };
     cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
+    await this.forkAll();
+    try {
+      this.metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
+    } catch (err) {
+      await this.close();
+      throw err;
+    }
+    this.metricsPort = this.metricsServer.port;
+  }
+
+  private forkAll(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const failStartup = (reason: string) => {
         if (this.started || this.stopping) return;
@@ -117,7 +136,6 @@ class Supervisor extends EventEmitter implements OperatorCluster {
         return;
       }
       this.port = m.port;
-      this.metricsPort = m.metricsPort;
       this.host = m.host;
       this.ready.add(worker);
       this.failures = 0;
@@ -148,6 +166,8 @@ class Supervisor extends EventEmitter implements OperatorCluster {
 
   async close(): Promise<void> {
     this.stopping = true;
+    await this.metricsServer?.close();
+    this.metricsServer = undefined;
     const alive = [...this.workers].filter((w) => !w.isDead());
     await Promise.all(
       alive.map(

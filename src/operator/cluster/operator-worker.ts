@@ -8,6 +8,7 @@
 import cluster from 'node:cluster';
 import pino from 'pino';
 import { startOperator, type RunningOperator } from '../operator-service.ts';
+import { METRICS_REQUEST, METRICS_RESPONSE, metricsForPrimary } from './cluster-metrics.ts';
 import { WORKER_OPTIONS_ENV, decodeWorkerOptions, isShutdownMessage, type WorkerToPrimary } from './worker-protocol.ts';
 
 function send(message: WorkerToPrimary): void {
@@ -28,8 +29,13 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => stop(0));
   process.on('disconnect', () => stop(0));
-  process.on('message', (m) => {
+  process.on('message', (m: { type?: string; id?: number } | null) => {
     if (isShutdownMessage(m)) stop(0);
+    else if (m?.type === METRICS_REQUEST && op) {
+      void metricsForPrimary(op.deps.metrics.registry).then((metrics) => {
+        if (process.connected) process.send?.({ type: METRICS_RESPONSE, id: m.id, metrics });
+      });
+    }
   });
   try {
     op = await startOperator({ ...options, env: process.env, logger });

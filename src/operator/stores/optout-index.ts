@@ -163,3 +163,34 @@ export class OptOutIndex implements OptOutLookup {
     return this.get(base64Key) !== undefined;
   }
 }
+
+/**
+ * An index built on its first lookup. Only /v2/optout/status reads advertising ids, so startup
+ * and opt-out reloads index identity hashes alone; the first status call after a reload pays for
+ * this one (about as long as the identity index took).
+ */
+export class LazyOptOutIndex implements OptOutLookup {
+  private index: OptOutIndex | undefined;
+
+  constructor(
+    private readonly files: readonly Buffer[],
+    private readonly kind: OptOutKeyKind,
+  ) {}
+
+  private built(): OptOutIndex {
+    this.index ??= new OptOutIndex(this.files, this.kind);
+    return this.index;
+  }
+
+  get size(): number {
+    return this.built().size;
+  }
+
+  get(base64Key: string): number | undefined {
+    return this.built().get(base64Key);
+  }
+
+  has(base64Key: string): boolean {
+    return this.built().has(base64Key);
+  }
+}

@@ -5,7 +5,7 @@
  * partitions + bloom filter (§10.2) and stay compact at production scale (10M records).
  */
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
-import { OptOutIndex, type OptOutLookup } from './optout-index.ts';
+import { LazyOptOutIndex, OptOutIndex, type OptOutLookup } from './optout-index.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import { StoreFormatError, asObject, asRecords, fields } from './store-json.ts';
 
@@ -26,7 +26,7 @@ export function buildOptOutSnapshot(files: readonly Buffer[], version: number): 
   // The indexes hold record numbers into these buffers; an empty file adds nothing.
   const kept = files.filter((f) => f.length > 0);
   const byIdentityHash = new OptOutIndex(kept, 'identity');
-  const byAdvertisingId = new OptOutIndex(kept, 'advertising');
+  const byAdvertisingId = new LazyOptOutIndex(kept, 'advertising');
   return Object.freeze({ version, entryCount: byIdentityHash.size, byIdentityHash, byAdvertisingId });
 }
 
