@@ -1,16 +1,25 @@
 /**
- * `uid2 operator [--data DIR] [--config FILE ...] [--port N] [--metrics-port N] [--host H]`: runs
+ * `uid2 operator [--data DIR] [--config FILE ...] [--port N] [--metrics-port N] [--host H] [--workers N]`: runs
  * the operator, in local mode (stores from --data DIR) or, when the config sets `core_attest_url`,
  * in attested mode (stores from Core; no data directory, as the azure-cc bootstrap and the SGX
  * launcher start it). Config layers: defaults < files in order < environment variables named
  * like the keys < these flags. Prints one line when listening; SIGTERM/SIGINT close cleanly.
+ * `--workers N` (default: the CPU count, spec §1 `service_instances`) serves the port from N
+ * node:cluster worker processes (src/operator/cluster); 1 runs the operator in this process.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
 
 function port(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
+function workerCount(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 1024) throw new InvalidArgumentError('must be a number of workers, 1 or more');
   return n;
 }
 
@@ -24,6 +33,7 @@ export interface OperatorRunOptions {
   port?: number;
   metricsPort?: number;
   host?: string;
+  workers?: number;
 }
 
 /** Starts the operator, prints the listening line and wires signals; shared with `uid2 start`. */
@@ -47,6 +57,27 @@ export async function runOperator(opts: OperatorRunOptions, banner = ''): Promis
   return op;
 }
 
+/** The same as `runOperator` with N worker processes on the port: same line, same signals. */
+async function runOperatorCluster(opts: OperatorRunOptions, workers: number): Promise<void> {
+  const cluster = await startOperatorCluster({
+    workers,
+    operator: { dataDir: opts.data, files: opts.config, flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } },
+  });
+  process.stdout.write(`operator listening on http://${cluster.host}:${cluster.port} (metrics on :${cluster.metricsPort}/metrics), ${workers} workers\n`);
+  cluster.once('fatal', (e: FatalEvent) => {
+    process.stderr.write(`uid2: ${e.reason}\n`);
+    void cluster.close().finally(() => process.exit(e.code));
+  });
+  const stop = (): void => {
+    cluster.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
 /** Startup failures (bad config, unusable stores) print one clear line, never a stack trace. */
 export async function runOrExit(run: () => Promise<unknown>): Promise<void> {
   try {
@@ -66,7 +97,9 @@ export function register(program: Command): void {
     .option('--port <n>', 'API port (default 8080)', port)
     .option('--metrics-port <n>', 'Prometheus port (default 9080)', port)
     .option('--host <host>', 'address to listen on (default 0.0.0.0)')
+    .option('--workers <n>', 'worker processes serving the port (default: CPU count; 1 = no workers)', workerCount)
     .action(async (opts: OperatorRunOptions) => {
-      await runOrExit(() => runOperator(opts));
+      const workers = opts.workers ?? defaultWorkerCount();
+      await runOrExit(() => (workers > 1 ? runOperatorCluster(opts, workers) : runOperator(opts)));
     });
 }

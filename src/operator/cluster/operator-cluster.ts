@@ -119,7 +119,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
     return new Promise<void>((resolve, reject) => {
       const failStartup = (reason: string) => {
         if (this.started || this.stopping) return;
-        void this.close().finally(() => reject(new Error(`operator worker failed to start: ${reason}`)));
+        void this.close().finally(() => reject(new Error(reason)));
       };
       for (let i = 0; i < this.o.workers; i++) this.fork(resolve, failStartup);
     });
