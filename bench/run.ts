@@ -107,7 +107,7 @@ async function throughput(): Promise<{ rows: Row[]; map: LoadResult; ds: BenchDa
   }
 }
 
-async function productionScale(): Promise<{ rssMb: number; startToHealthyS: number; steady: LoadResult; swap: LoadResult; swapped: boolean }> {
+async function productionScale(): Promise<{ rssMb: number; rssPeakSwapMb: number; startToHealthyS: number; steady: LoadResult; swap: LoadResult; swapped: boolean }> {
   log(`production-scale data: ${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-out entries`);
   const ds = await prepareDataset(join(work, 'prod'), cfg.prodBuckets);
   writeOptOutPartitions(ds.dir, cfg.prodOptOut);
@@ -131,7 +131,8 @@ async function productionScale(): Promise<{ rssMb: number; startToHealthyS: numb
       swapped = (await saltVersion(op.info.metricsPort)) === published && published > before;
       if (!swapped) await new Promise((r) => setTimeout(r, 100));
     }
-    return { rssMb: Math.max(rss, rssMb(op.pid)), startToHealthyS, steady, swap, swapped };
+    // Resident memory with the data loaded and serving; the swap briefly holds two salt snapshots.
+    return { rssMb: rss, rssPeakSwapMb: Math.max(rss, rssMb(op.pid)), startToHealthyS, steady, swap, swapped };
   } finally {
     await op.stop();
   }
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     prod_buckets: cfg.prodBuckets,
     prod_optout_entries: cfg.prodOptOut,
     prod_rss_mb: prod.rssMb,
+    prod_rss_after_swap_mb: prod.rssPeakSwapMb,
     prod_start_to_healthy_s: prod.startToHealthyS,
     steady_p99_ms: prod.steady.p99Ms,
     salt_swap_p99_ms: prod.swap.p99Ms,
@@ -197,7 +199,7 @@ async function main(): Promise<void> {
     `crypto limit: ${hash.blocksPerS.toFixed(0)} SHA-256 64-byte ops/s (${hash.source}) / ${blocks.toFixed(2)} blocks per email = ${limit.toFixed(0)} emails/s; map v3: ${mapEmails.toFixed(0)} emails/s\n`,
   );
   process.stdout.write(
-    `production scale (${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-outs): RSS ${prod.rssMb} MB, start to healthy ${prod.startToHealthyS.toFixed(2)} s, generate p99 steady ${prod.steady.p99Ms.toFixed(2)} ms, during salt swap ${prod.swap.p99Ms.toFixed(2)} ms (swap ${prod.swapped ? 'observed' : 'NOT observed'})\n\n`,
+    `production scale (${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-outs): RSS ${prod.rssMb} MB (${prod.rssPeakSwapMb} MB after the salt swap), start to healthy ${prod.startToHealthyS.toFixed(2)} s, generate p99 steady ${prod.steady.p99Ms.toFixed(2)} ms, during salt swap ${prod.swap.p99Ms.toFixed(2)} ms (swap ${prod.swapped ? 'observed' : 'NOT observed'})\n\n`,
   );
   process.stdout.write(`${checkTable(checks)}\n`);
   const out = here('./results.json');

@@ -105,14 +105,10 @@ class Supervisor extends EventEmitter implements OperatorCluster {
     const flags = { ...this.o.operator.flags, port: config.port, port_offset: 0, metrics_port: 0 };
     this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions({ ...this.o.operator, flags }) };
     cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
-    await this.forkAll();
-    try {
-      this.metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
-    } catch (err) {
-      await this.close();
-      throw err;
-    }
+    // Metrics first, like a single operator: scrapers may start as soon as the API port answers.
+    this.metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
     this.metricsPort = this.metricsServer.port;
+    await this.forkAll();
   }
 
   private forkAll(): Promise<void> {
