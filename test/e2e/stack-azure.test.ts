@@ -1,6 +1,7 @@
 /**
- * The shared end-to-end scenarios with Core's stores and OptOut's files on Azure Blob Storage
- * (a real Azurite child process): signed links are SAS URLs, admin changes go to the container.
+ * The shared end-to-end scenarios (`stack-scenarios.ts`, the same as the fs suite) with Core's
+ * stores, OptOut's files and the operator keys OptOut checks on Azure Blob Storage (a real Azurite
+ * child process): signed links are SAS URLs, admin changes go to the container.
  */
 import { test } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_CONTAINER, startStack, type RunningStack } from '../../src/cli/stack/local-stack.ts';
 import { startAzurite, type Azurite } from '../support/azurite.ts';
-import { coreOutage, logoutPropagates, rotationsPickedUp, tokensAcrossOperators, type ScenarioContext } from './stack-scenarios.ts';
+import { runStackScenarios, type ScenarioContext } from './stack-scenarios.ts';
+
+const REFRESH_MS = 1000;
 
 test('stack on Azure Blob Storage (Azurite)', { timeout: 240_000 }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'uid2-e2e-azure-'));
@@ -25,7 +28,7 @@ test('stack on Azure Blob Storage (Azurite)', { timeout: 240_000 }, async (t) =>
     operators: 2,
     storage: 'azure',
     azureConnectionString: azurite.connectionString,
-    refreshMs: 1000,
+    refreshMs: REFRESH_MS,
     optoutRefreshSeconds: 1,
     buckets: 1024,
   });
@@ -33,10 +36,8 @@ test('stack on Azure Blob Storage (Azurite)', { timeout: 240_000 }, async (t) =>
     stack,
     adminArgs: ['--storage', 'azure', '--container', CORE_CONTAINER],
     adminEnv: { AZURE_STORAGE_CONNECTION_STRING: azurite.connectionString },
+    refreshMs: REFRESH_MS,
   };
-
-  await t.test('operators attest, sync every store and serve tokens; A-token refreshes on B', () => tokensAcrossOperators(c));
-  await t.test('logout through A opts out on B', () => logoutPropagates(c));
-  await t.test('key and salt rotations reach operators without restart', () => rotationsPickedUp(c));
-  await t.test('Core stopped: last good data, failures in metrics, recovery', () => coreOutage(c));
+  // The same scenarios as the fs suite: admin changes, revocations and opt-outs go through the containers.
+  await runStackScenarios(t, c);
 });

@@ -16,8 +16,13 @@ export function clientOf(stack: RunningStack, operator: number): Uid2Client {
 }
 
 /** The value of one sample of a metric on an operator's metrics port, or undefined. */
-export async function metricOf(stack: RunningStack, operator: number, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
-  const text = await (await fetch(stack.operatorMetrics[operator], { signal: AbortSignal.timeout(5000) })).text();
+export function metricOf(stack: RunningStack, operator: number, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  return metricAt(stack.operatorMetrics[operator], name, labels);
+}
+
+/** The value of one sample of a metric at a Prometheus `/metrics` URL, or undefined. */
+export async function metricAt(metricsUrl: string, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const text = await scrape(metricsUrl);
   for (const line of text.split('\n')) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([^}]*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
@@ -25,6 +30,22 @@ export async function metricOf(stack: RunningStack, operator: number, name: stri
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(m[4]);
   }
   return undefined;
+}
+
+/**
+ * GET a metrics page. A clustered operator's primary merges the workers' metrics per scrape, and a
+ * scrape on a loaded 2-core machine occasionally drops its connection; two retries keep one such
+ * blip from failing a scenario, while a port that never answers still fails.
+ */
+async function scrape(metricsUrl: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await (await fetch(metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
+    } catch (err) {
+      if (attempt >= 3) throw new Error(`cannot scrape ${metricsUrl}: ${(err as Error).message} (${String((err as Error).cause ?? '')})`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */

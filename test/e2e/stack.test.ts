@@ -1,19 +1,17 @@
 /**
  * End-to-end on the file-system backend: one stack (Core, OptOut, two attested operators as child
- * processes on 127.0.0.1) shared by every scenario; Core's `/attest` negatives, a revoked
- * operator's exit, and opt-outs acknowledged through operators surviving an OptOut SIGKILL.
+ * processes on 127.0.0.1) running the shared scenarios (`stack-scenarios.ts`, also run on Azurite
+ * by stack-azure.test.ts), then fs-only extras: Core's `/attest` negatives and opt-outs
+ * acknowledged through operators surviving an OptOut SIGKILL.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ChildService } from '../../src/cli/stack/child-service.ts';
-import { freePort } from '../../src/cli/stack/free-port.ts';
 import { startStack, type RunningStack } from '../../src/cli/stack/local-stack.ts';
-import { operatorEnv } from '../../src/cli/stack/stack-config.ts';
-import { coreOutage, logoutPropagates, optOutOutage, rotationsPickedUp, tokensAcrossOperators, type ScenarioContext } from './stack-scenarios.ts';
-import { clientOf, eventually, uid2, uniqueEmail } from './stack-support.ts';
+import { logoutPropagates, runStackScenarios, type ScenarioContext } from './stack-scenarios.ts';
+import { clientOf, eventually, uniqueEmail } from './stack-support.ts';
 
 const REFRESH_MS = 1000;
 
@@ -25,14 +23,10 @@ test('stack on fs storage', { timeout: 240_000 }, async (t) => {
     await rm(dir, { recursive: true, force: true });
   });
   stack = await startStack({ dataDir: dir, operators: 2, refreshMs: REFRESH_MS, optoutRefreshSeconds: 1, buckets: 1024 });
-  const c: ScenarioContext = { stack, adminArgs: [], adminEnv: {} };
+  const c: ScenarioContext = { stack, adminArgs: [], adminEnv: {}, refreshMs: REFRESH_MS };
+  await runStackScenarios(t, c);
 
-  await t.test('operators attest, sync every store and serve tokens; A-token refreshes on B', () => tokensAcrossOperators(c));
-  await t.test('logout through A opts out on B', () => logoutPropagates(c));
-  await t.test('key and salt rotations reach operators without restart', () => rotationsPickedUp(c));
-  await t.test('Core stopped: last good data, failures in metrics, recovery', () => coreOutage(c));
-  await t.test('OptOut stopped: sync failures in metrics, recovery', () => optOutOutage(c));
-
+  // fs-only extras (the Azure backend's OptOut durability is test/optout/optout-azure.test.ts).
   await t.test('Core /attest rejects an unknown operator key with 401', async () => {
     const response = await fetch(`${stack!.summary.core}/attest`, {
       method: 'POST',
@@ -40,26 +34,6 @@ test('stack on fs storage', { timeout: 240_000 }, async (t) => {
       body: JSON.stringify({ attestation_request: 'AA==', public_key: '', application_name: 'uid2-operator', application_version: '0', operator_type: 'private', components: {} }),
     });
     assert.equal(response.status, 401);
-  });
-
-  await t.test('an operator whose key is revoked exits with code 1', async () => {
-    const added = await uid2(['admin', '--data', dir, 'add-operator', '--name', 'e2e-revoked', '--site', '999']);
-    const key = /operator_key: (\S+)/.exec(added)?.[1];
-    assert.ok(key, 'add-operator prints the new key');
-    const port = await freePort();
-    const op = new ChildService({
-      name: 'operator-revoked',
-      args: ['operator', '--data', dir, '--config', join(dir, 'operator-config.json')],
-      url: `http://127.0.0.1:${port}`,
-      env: operatorEnv({ index: 9, coreUrl: stack!.summary.core, optoutUrl: stack!.summary.optout, operatorKey: key, port, metricsPort: await freePort(), refreshMs: REFRESH_MS, optoutRefreshSeconds: 1 }),
-      logFile: join(dir, 'logs', 'operator-revoked.log'),
-    });
-    t.after(() => op.close());
-    op.start();
-    await op.waitHealthy(stack!.healthTimeoutMs);
-    await uid2(['admin', '--data', dir, 'revoke-operator', 'e2e-revoked']);
-    await eventually('the revoked operator to exit', async () => !op.isRunning(), 60_000);
-    assert.equal(op.exitCode, 1);
   });
 
   await t.test('OptOut SIGKILLed during a stream of logouts loses no acknowledged opt-out', async () => {
