@@ -19,7 +19,9 @@ test('stack with azure-cc attestation (simulated SKR + MAA)', { timeout: 180_000
     await rm(dir, { recursive: true, force: true });
   });
   stack = await startStack({ dataDir: dir, operators: 1, attestation: 'azure-cc', refreshMs: 2000, buckets: 1024 });
-  assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'success' }), 1);
+  // One successful attestation per operator process (a clustered operator attests in each worker).
+  assert.ok(((await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'success' })) ?? 0) >= 1);
+  assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'attestation_failure' }), undefined);
   const result = await clientOf(stack, 0).generateToken({ email: uniqueEmail('azure-cc') });
   assert.equal(result.status, 'success');
 });

@@ -21,7 +21,9 @@ test('stack with azure-sgx attestation (simulated quote helper)', { timeout: 180
     await rm(dir, { recursive: true, force: true });
   });
   stack = await startStack({ dataDir: dir, operators: 1, attestation: 'azure-sgx', refreshMs: 2000, buckets: 1024 });
-  assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'success' }), 1);
+  // One successful attestation per operator process (a clustered operator attests in each worker).
+  assert.ok(((await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'success' })) ?? 0) >= 1);
+  assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'attestation_failure' }), undefined);
   const result = await clientOf(stack, 0).generateToken({ email: uniqueEmail('azure-sgx') });
   assert.equal(result.status, 'success');
   // Core's log shows which enclave attested: the simulated MRENCLAVE under protocol azure-sgx.
