@@ -163,13 +163,17 @@ export async function encryptedFilesOperator(t: TestContext, c: ScenarioContext)
   await op.service.close();
 }
 
-/** A new operator key revoked with `uid2 admin`: the operator using it exits with code 1. */
+/** A new operator key revoked with `uid2 admin`: the operator using it exits with code 1 and OptOut refuses it. */
 export async function revokedOperatorExits(t: TestContext, c: ScenarioContext): Promise<void> {
   const added = await admin(c, ['add-operator', '--name', 'e2e-revoked', '--site', String(DEMO_SITE_ID)]);
   const key = /operator_key: (\S+)/.exec(added)?.[1];
   assert.ok(key, 'add-operator prints the new key');
   const op = await startExtraOperator(t, c, 'operator-revoked', key);
+  // OptOut reads the operator keys from the same backend as Core: 400 = key accepted, bad request.
+  const replicate = async () => (await fetch(`${c.stack.summary.optout}/optout/replicate`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })).status;
+  await eventually('OptOut to know the new key', async () => (await replicate()) === 400);
   await admin(c, ['revoke-operator', 'e2e-revoked']);
   await eventually('the revoked operator to exit', async () => !op.service.isRunning(), 60_000);
   assert.equal(op.service.exitCode, 1);
+  await eventually('OptOut to refuse the revoked key', async () => (await replicate()) === 401);
 }
