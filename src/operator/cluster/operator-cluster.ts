@@ -20,6 +20,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { loadOperatorConfig } from '../config/operator-config.ts';
+import { shareReplayGuard } from '../http/cluster-replay-guard.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
 import { ClusterRegistry } from './cluster-metrics.ts';
 import {
@@ -90,6 +91,7 @@ class Supervisor extends EventEmitter implements OperatorCluster {
   private readonly workers = new Set<Worker>();
   private env: Record<string, string> = {};
   private metricsServer: MetricsServer | undefined;
+  private stopReplayGuard: (() => void) | undefined;
 
   constructor(private readonly o: OperatorClusterOptions) {
     super();
@@ -105,6 +107,8 @@ class Supervisor extends EventEmitter implements OperatorCluster {
     const flags = { ...this.o.operator.flags, port: config.port, port_offset: 0, metrics_port: 0 };
     this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions({ ...this.o.operator, flags }) };
     cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
+    // Issue 7: one replay guard for every worker, held here (http/cluster-replay-guard.ts).
+    this.stopReplayGuard ??= shareReplayGuard();
     // Metrics first, like a single operator: scrapers may start as soon as the API port answers.
     this.metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
     this.metricsPort = this.metricsServer.port;
@@ -162,6 +166,8 @@ class Supervisor extends EventEmitter implements OperatorCluster {
 
   async close(): Promise<void> {
     this.stopping = true;
+    this.stopReplayGuard?.();
+    this.stopReplayGuard = undefined;
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     const alive = [...this.workers].filter((w) => !w.isDead());

@@ -11,7 +11,7 @@ import { isProtocolError } from '../../protocol/errors.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, Messages } from '../errors.ts';
 import { isOctetStream, rawBody } from './raw-body.ts';
-import { ReplayGuard } from './replay-guard.ts';
+import { createReplayChecker, type ReplayChecker } from './cluster-replay-guard.ts';
 
 function decodePlainJson(body: Buffer): Record<string, unknown> | null {
   if (body.length === 0) return null;
@@ -24,7 +24,7 @@ function decodePlainJson(body: Buffer): Record<string, unknown> | null {
   throw new ClientError(Messages.invalidPayload);
 }
 
-function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, replayGuard: ReplayGuard) {
+async function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, replayGuard: ReplayChecker) {
   const secret = request.client?.secret;
   // Role-checked routes always have a client here; a missing one is a wiring bug.
   if (!secret) throw new Error('v2 envelope route without an authenticated client');
@@ -41,16 +41,17 @@ function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, replayGuard
     if (isProtocolError(err)) throw new ClientError(err.message);
     throw err;
   }
-  // Issue 7 hook (security engineer): a nonce already seen in the freshness window is a replay.
-  replayGuard.check(request.client?.keyId ?? '', decoded.timestampMs, decoded.nonce);
+  // Issue 7 hook (security engineer): a nonce already seen in the freshness window is a replay;
+  // one guard per cluster (cluster-replay-guard.ts).
+  await replayGuard.check(request.client?.keyId ?? '', decoded.timestampMs, decoded.nonce);
   return { payload: decoded.payload, nonce: decoded.nonce, respondBinary: decoded.respondBinary, secret };
 }
 
 export function installV2Envelope(app: FastifyInstance, deps: OperatorDeps): void {
-  const replayGuard = new ReplayGuard({ now: () => deps.clock.now() });
+  const replayGuard = createReplayChecker(() => deps.clock.now());
   app.addHook('preHandler', async (request) => {
     request.v2 = deps.config.enableV2Encryption
-      ? decodeEnvelope(request, deps, replayGuard)
+      ? await decodeEnvelope(request, deps, replayGuard)
       : { payload: decodePlainJson(rawBody(request.body)), nonce: undefined, respondBinary: false, secret: undefined };
   });
   app.addHook('onSend', async (request, reply, payload) => {
