@@ -63,3 +63,15 @@ export function rssMb(pid: number): number {
     return 0;
   }
 }
+
+/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 where unavailable). */
+export function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the ")" of the command name: state is field 3, utime 14, stime 15 (clock ticks, 100/s).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
