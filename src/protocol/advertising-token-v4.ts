@@ -1,7 +1,7 @@
 /**
  * Advertising token v3/v4 (spec §7.1; identical bytes, v3 = base64, v4 = base64url without padding).
  *
- * Outer:
+ * Outer (token-header.ts):
  * | offset | size | field                                              |
  * | 0      | 1    | identity byte (scope<<4 | type<<2 | 3; 0x00 seen too) |
  * | 1      | 1    | version: 0x70 (v3) or 0x80 (v4)                    |
@@ -27,39 +27,21 @@ import { encodeBase64, encodeBase64Url } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
-import { readIdentityByte, tokenIdentityByte, type IdentityScope, type IdentityType } from './identity-kinds.ts';
+import { readIdentityByte, tokenIdentityByte } from './identity-kinds.ts';
 import {
-  OPERATOR_IDENTITY_SIZE,
-  PUBLISHER_IDENTITY_SIZE,
-  TokenVersion,
-  readOperatorIdentity,
-  readPublisherIdentity,
-  requireSameIdentity,
-  resolveKey,
-  writeOperatorIdentity,
-  writePublisherIdentity,
-  type Key,
-  type KeyLookup,
-  type OperatorIdentity,
+  PUBLISHER_GRANT_SIZE, TOKEN_ISSUE_SIZE, TokenVersion, resolveKey, requireSameIdentity,
+  readPublisherGrant, readTokenIssue, writePublisherGrant, writeTokenIssue,
+  type IssuedTokenFields, type Key, type KeyLookup,
 } from './token-fields.ts';
+import { openToken, sealToken } from './token-header.ts';
 
-const HEADER_SIZE = 6;
-const MASTER_FIXED_SIZE = 8 + 8 + OPERATOR_IDENTITY_SIZE + 4;
-const SITE_FIXED_SIZE = PUBLISHER_IDENTITY_SIZE + 4 + 8 + 8;
+const MASTER_FIXED_SIZE = TOKEN_ISSUE_SIZE + 4;
+const SITE_FIXED_SIZE = PUBLISHER_GRANT_SIZE + 8;
 const RAW_UID_LENGTHS: readonly number[] = [32, 33];
+const V3_OR_V4: readonly number[] = [TokenVersion.V3, TokenVersion.V4];
 
 /** Everything an operator puts into an advertising token. */
-export interface AdvertisingTokenFields {
-  scope: IdentityScope;
-  type: IdentityType;
-  expiresMs: number;
-  createdMs: number;
-  operator: OperatorIdentity;
-  siteId: number;
-  publisherId: number;
-  clientKeyId: number;
-  privacyBits: number;
-  establishedMs: number;
+export interface AdvertisingTokenFields extends IssuedTokenFields {
   refreshedMs: number;
   /** 32 bytes (raw UID v2) or 33 bytes (v3/v4, first byte carries scope/type). */
   rawUid: Buffer;
@@ -92,19 +74,15 @@ function checkEncodable(fields: AdvertisingTokenFields): void {
 function encodeBytes(version: number, fields: AdvertisingTokenFields, masterKey: Key, siteKey: Key, ivs: AdvertisingTokenIvs): Buffer {
   checkEncodable(fields);
   const site = ByteWriter.alloc(SITE_FIXED_SIZE + fields.rawUid.length);
-  writePublisherIdentity(site, fields);
-  site.i32(fields.privacyBits).i64(fields.establishedMs).i64(fields.refreshedMs).bytes(fields.rawUid);
+  writePublisherGrant(site, fields);
+  site.i64(fields.refreshedMs).bytes(fields.rawUid);
 
   const master = ByteWriter.alloc(MASTER_FIXED_SIZE + gcmSealedLength(site.buf.length));
-  master.i64(fields.expiresMs).i64(fields.createdMs);
-  writeOperatorIdentity(master, fields.operator);
+  writeTokenIssue(master, fields);
   master.i32(siteKey.id);
   aesGcmSealInto(master.buf, master.offset, siteKey.secret, site.buf, { iv: ivs.site });
 
-  const out = ByteWriter.alloc(HEADER_SIZE + gcmSealedLength(master.buf.length));
-  out.u8(tokenIdentityByte(fields.scope, fields.type)).u8(version).i32(masterKey.id);
-  aesGcmSealInto(out.buf, out.offset, masterKey.secret, master.buf, { iv: ivs.master });
-  return out.buf;
+  return sealToken(tokenIdentityByte(fields.scope, fields.type), version, masterKey, master.buf, ivs.master);
 }
 
 /** The token the operator emits (spec §7: always v4): base64url without padding. */
@@ -119,44 +97,27 @@ export function encodeAdvertisingTokenV3(fields: AdvertisingTokenFields, masterK
 
 /** Decodes the bytes of a v3 or v4 token (already base64-decoded by the caller). */
 export function decodeAdvertisingTokenV4Bytes(bytes: Buffer, lookup: KeyLookup): DecodedAdvertisingTokenV4 {
-  const r = new ByteReader(bytes);
-  const identityByte = r.u8();
-  const versionByte = r.u8();
-  if (versionByte !== TokenVersion.V3 && versionByte !== TokenVersion.V4) {
-    throw new ProtocolError('ERR_VERSION', 'not an advertising token v3/v4');
-  }
-  const masterKeyId = r.i32();
-  const masterKey = resolveKey(lookup, masterKeyId);
-  const master = new ByteReader(aesGcmDecrypt(masterKey.secret, r.rest()));
-  const expiresMs = master.i64();
-  const createdMs = master.i64();
-  const operator = readOperatorIdentity(master);
+  const token = openToken(bytes, lookup, V3_OR_V4, 'an advertising token v3/v4');
+  const master = new ByteReader(token.payload);
+  const issue = readTokenIssue(master);
   const siteKeyId = master.i32();
   const siteKey = resolveKey(lookup, siteKeyId);
   const site = new ByteReader(aesGcmDecrypt(siteKey.secret, master.rest()));
-  const publisher = readPublisherIdentity(site);
-  const privacyBits = site.i32();
-  const establishedMs = site.i64();
+  const grant = readPublisherGrant(site);
   const refreshedMs = site.i64();
   const rawUid = site.rest();
   if (!RAW_UID_LENGTHS.includes(rawUid.length)) throw new ProtocolError('ERR_FORMAT', 'raw UID must be 32 or 33 bytes');
-  const { scope, type } = readIdentityByte(identityByte);
+  const { scope, type } = readIdentityByte(token.identityByte);
   if (rawUid.length === 33) requireSameIdentity({ scope, type }, rawUid[0]);
   return {
-    version: versionByte === TokenVersion.V4 ? 4 : 3,
-    identityByte,
+    version: token.version === TokenVersion.V4 ? 4 : 3,
+    identityByte: token.identityByte,
     scope,
     type,
-    masterKeyId,
+    masterKeyId: token.keyId,
     siteKeyId,
-    expiresMs,
-    createdMs,
-    operator,
-    siteId: publisher.siteId,
-    publisherId: publisher.publisherId,
-    clientKeyId: publisher.clientKeyId,
-    privacyBits,
-    establishedMs,
+    ...issue,
+    ...grant,
     refreshedMs,
     rawUid,
   };

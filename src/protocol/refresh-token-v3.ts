@@ -20,43 +20,24 @@
  * It carries the first-level hash, not the raw UID, so a refresh re-derives the UID from the
  * current salt bucket.
  */
-import { aesGcmDecrypt, aesGcmSealInto, gcmSealedLength } from './aes.ts';
 import { encodeBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
-import { readIdentityByte, tokenIdentityByte, type IdentityScope, type IdentityType } from './identity-kinds.ts';
+import { readIdentityByte, tokenIdentityByte } from './identity-kinds.ts';
 import {
-  OPERATOR_IDENTITY_SIZE,
-  PUBLISHER_IDENTITY_SIZE,
-  TokenVersion,
-  readOperatorIdentity,
-  readPublisherIdentity,
-  requireSameIdentity,
-  resolveKey,
-  writeOperatorIdentity,
-  writePublisherIdentity,
-  type Key,
-  type KeyLookup,
-  type OperatorIdentity,
+  PUBLISHER_GRANT_SIZE, TOKEN_ISSUE_SIZE, TokenVersion, requireSameIdentity,
+  readPublisherGrant, readTokenIssue, writePublisherGrant, writeTokenIssue,
+  type IssuedTokenFields, type Key, type KeyLookup,
 } from './token-fields.ts';
+import { openToken, sealToken, sealedTokenLength } from './token-header.ts';
 
-const HEADER_SIZE = 6;
 const FIRST_LEVEL_HASH_SIZE = 32;
-export const REFRESH_TOKEN_V3_PAYLOAD_SIZE = 8 + 8 + OPERATOR_IDENTITY_SIZE + PUBLISHER_IDENTITY_SIZE + 4 + 8 + 1 + FIRST_LEVEL_HASH_SIZE;
-export const REFRESH_TOKEN_V3_SIZE = HEADER_SIZE + gcmSealedLength(REFRESH_TOKEN_V3_PAYLOAD_SIZE);
+const V3_ONLY: readonly number[] = [TokenVersion.V3];
+export const REFRESH_TOKEN_V3_PAYLOAD_SIZE = TOKEN_ISSUE_SIZE + PUBLISHER_GRANT_SIZE + 1 + FIRST_LEVEL_HASH_SIZE;
+export const REFRESH_TOKEN_V3_SIZE = sealedTokenLength(REFRESH_TOKEN_V3_PAYLOAD_SIZE);
 
-export interface RefreshTokenFields {
-  scope: IdentityScope;
-  type: IdentityType;
-  expiresMs: number;
-  createdMs: number;
-  operator: OperatorIdentity;
-  siteId: number;
-  publisherId: number;
-  clientKeyId: number;
-  privacyBits: number;
-  establishedMs: number;
+export interface RefreshTokenFields extends IssuedTokenFields {
   firstLevelHash: Buffer;
 }
 
@@ -71,51 +52,32 @@ export function encodeRefreshTokenV3(fields: RefreshTokenFields, key: Key, iv?: 
   if (fields.firstLevelHash.length !== FIRST_LEVEL_HASH_SIZE) throw new ProtocolError('ERR_INVALID_INPUT', 'first-level hash must be 32 bytes');
   const identityByte = tokenIdentityByte(fields.scope, fields.type);
   const payload = ByteWriter.alloc(REFRESH_TOKEN_V3_PAYLOAD_SIZE);
-  payload.i64(fields.expiresMs).i64(fields.createdMs);
-  writeOperatorIdentity(payload, fields.operator);
-  writePublisherIdentity(payload, fields);
-  payload.i32(fields.privacyBits).i64(fields.establishedMs).u8(identityByte).bytes(fields.firstLevelHash);
-
-  const out = ByteWriter.alloc(REFRESH_TOKEN_V3_SIZE);
-  out.u8(identityByte).u8(TokenVersion.V3).i32(key.id);
-  aesGcmSealInto(out.buf, out.offset, key.secret, payload.buf, { iv });
-  return encodeBase64(out.buf);
+  writeTokenIssue(payload, fields);
+  writePublisherGrant(payload, fields);
+  payload.u8(identityByte).bytes(fields.firstLevelHash);
+  return encodeBase64(sealToken(identityByte, TokenVersion.V3, key, payload.buf, iv));
 }
 
 /** Decodes the bytes of a refresh token v3 (already base64-decoded). */
 export function decodeRefreshTokenV3Bytes(bytes: Buffer, lookup: KeyLookup): DecodedRefreshTokenV3 {
-  const r = new ByteReader(bytes);
-  const identityByte = r.u8();
-  if (r.u8() !== TokenVersion.V3) throw new ProtocolError('ERR_VERSION', 'not a refresh token v3');
-  const keyId = r.i32();
-  const plain = aesGcmDecrypt(resolveKey(lookup, keyId).secret, r.rest());
-  if (plain.length !== REFRESH_TOKEN_V3_PAYLOAD_SIZE) throw new ProtocolError('ERR_FORMAT', 'refresh token payload has the wrong size');
-  const p = new ByteReader(plain);
-  const expiresMs = p.i64();
-  const createdMs = p.i64();
-  const operator = readOperatorIdentity(p);
-  const publisher = readPublisherIdentity(p);
-  const privacyBits = p.i32();
-  const establishedMs = p.i64();
+  const token = openToken(bytes, lookup, V3_ONLY, 'a refresh token v3');
+  if (token.payload.length !== REFRESH_TOKEN_V3_PAYLOAD_SIZE) throw new ProtocolError('ERR_FORMAT', 'refresh token payload has the wrong size');
+  const p = new ByteReader(token.payload);
+  const issue = readTokenIssue(p);
+  const grant = readPublisherGrant(p);
   const innerIdentityByte = p.u8();
   const firstLevelHash = p.bytes(FIRST_LEVEL_HASH_SIZE);
-  const { scope, type } = readIdentityByte(identityByte);
+  const { scope, type } = readIdentityByte(token.identityByte);
   requireSameIdentity({ scope, type }, innerIdentityByte);
   return {
     version: 3,
-    identityByte,
+    identityByte: token.identityByte,
     innerIdentityByte,
-    keyId,
+    keyId: token.keyId,
     scope,
     type,
-    expiresMs,
-    createdMs,
-    operator,
-    siteId: publisher.siteId,
-    publisherId: publisher.publisherId,
-    clientKeyId: publisher.clientKeyId,
-    privacyBits,
-    establishedMs,
+    ...issue,
+    ...grant,
     firstLevelHash,
   };
 }

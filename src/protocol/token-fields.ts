@@ -3,6 +3,10 @@
  *
  * Operator identity (13 B):  siteId int32 | operatorType byte | operatorVersion int32 | operatorKeyId int32
  * Publisher identity (16 B): siteId int32 | publisherId int64 | clientKeyId int32
+ * Token issue (29 B):        expires ms int64 | created ms int64 | operator identity (13 B);
+ *                            how both token payloads begin (spec §7.1 master payload, §7.3)
+ * Publisher grant (28 B):    publisher identity (16 B) | privacy bits int32 | established ms int64;
+ *                            the site payload's start (§7.1) and refresh payload bytes 29..57 (§7.3)
  *
  * Version constants (`SH:.../model/TokenVersion.java`): V2 = 2, V3 = 112 (0x70), V4 = 128 (0x80).
  */
@@ -44,6 +48,29 @@ export interface PublisherIdentity {
   clientKeyId: number;
 }
 
+/** Issue times and issuer: the first 29 bytes of an advertising (master) or refresh payload. */
+export interface TokenIssue {
+  expiresMs: number;
+  createdMs: number;
+  operator: OperatorIdentity;
+}
+
+export const TOKEN_ISSUE_SIZE = 8 + 8 + OPERATOR_IDENTITY_SIZE;
+
+/** For which publisher, under which privacy bits and since when the identity was established. */
+export interface PublisherGrant extends PublisherIdentity {
+  privacyBits: number;
+  establishedMs: number;
+}
+
+export const PUBLISHER_GRANT_SIZE = PUBLISHER_IDENTITY_SIZE + 4 + 8;
+
+/** What an advertising token v3/v4 and a refresh token v3 both carry besides their own fields. */
+export interface IssuedTokenFields extends TokenIssue, PublisherGrant {
+  scope: IdentityScope;
+  type: IdentityType;
+}
+
 export function readOperatorIdentity(r: ByteReader): OperatorIdentity {
   return { siteId: r.i32(), type: r.u8(), version: r.i32(), keyId: r.i32() };
 }
@@ -52,12 +79,21 @@ export function writeOperatorIdentity(w: ByteWriter, op: OperatorIdentity): void
   w.i32(op.siteId).u8(op.type).i32(op.version).i32(op.keyId);
 }
 
-export function readPublisherIdentity(r: ByteReader): PublisherIdentity {
-  return { siteId: r.i32(), publisherId: r.i64(), clientKeyId: r.i32() };
+export function readPublisherGrant(r: ByteReader): PublisherGrant {
+  return { siteId: r.i32(), publisherId: r.i64(), clientKeyId: r.i32(), privacyBits: r.i32(), establishedMs: r.i64() };
 }
 
-export function writePublisherIdentity(w: ByteWriter, p: PublisherIdentity): void {
-  w.i32(p.siteId).i64(p.publisherId).i32(p.clientKeyId);
+export function writePublisherGrant(w: ByteWriter, g: PublisherGrant): void {
+  w.i32(g.siteId).i64(g.publisherId).i32(g.clientKeyId).i32(g.privacyBits).i64(g.establishedMs);
+}
+
+export function readTokenIssue(r: ByteReader): TokenIssue {
+  return { expiresMs: r.i64(), createdMs: r.i64(), operator: readOperatorIdentity(r) };
+}
+
+export function writeTokenIssue(w: ByteWriter, issue: TokenIssue): void {
+  w.i64(issue.expiresMs).i64(issue.createdMs);
+  writeOperatorIdentity(w, issue.operator);
 }
 
 /** Looks a key up or throws `UnknownKeyError` (a `ProtocolError` with code `ERR_UNKNOWN_KEY`). */
