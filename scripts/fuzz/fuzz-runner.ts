@@ -14,6 +14,7 @@ import { parserTargets } from './parser-targets.ts';
 import { Prng } from './prng.ts';
 import { protocolTargets } from './protocol-targets.ts';
 import { routeTargets } from './route-targets.ts';
+import { serviceTargets } from './service-targets.ts';
 import { loadVectorCorpus } from './vector-corpus.ts';
 
 export interface FuzzFailure {
@@ -49,7 +50,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const corpus = loadVectorCorpus();
   const saltText = readFileSync(join(fixturesDir, 'com.uid2.core/test/salts/salts.txt.1745907348982'), 'utf8');
   const fo = await createFuzzOperator();
-  const all: FuzzTarget[] = [...protocolTargets(corpus, saltText), ...identityTargets(), ...(await parserTargets(corpus)), ...(await routeTargets(fo))];
+  const services = await serviceTargets();
+  const all: FuzzTarget[] = [...protocolTargets(corpus, saltText), ...identityTargets(), ...(await parserTargets(corpus)), ...(await routeTargets(fo)), ...services.targets];
   const targets = options.only?.length ? all.filter((t) => options.only!.some((o) => t.name.includes(o))) : all;
   if (targets.length === 0) throw new Error('fuzz: no target matches');
   const totalWeight = targets.reduce((sum, t) => sum + t.weight, 0);
@@ -100,6 +102,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzResult> {
     process.off('uncaughtException', onCrash);
     process.off('unhandledRejection', onCrash);
     await fo.close();
+    await services.close();
   }
   return { inputs: options.inputs, failures, reported, perTarget, timeByTarget, elapsedMs: Date.now() - started };
 }

@@ -18,7 +18,7 @@ const RECAPTURE_AFTER_MS = 60_000;
 const STATUSES = new Set(['success', 'unauthorized', 'client_error', 'optout', 'invalid_token', 'expired_token', 'error', 'invalid_client', 'unknown', 'insufficient_user_consent', 'invalid_http_origin', 'invalid_app_name']);
 const CONTENT_TYPES = ['text/plain', 'application/octet-stream', 'application/json', 'application/x-www-form-urlencoded', '', 'multipart/form-data; boundary=x', 'application/octet-stream; charset=utf-8'];
 
-interface Outgoing {
+export interface Outgoing {
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -27,7 +27,8 @@ interface Outgoing {
 
 type Response = Awaited<ReturnType<typeof send>>;
 
-function checkResponse(res: Response, label: string): Verdict {
+/** `statuses`: the status vocabulary of the service (the operator's by default; Core and OptOut have their own). */
+export function checkResponse(res: Pick<Response, 'statusCode' | 'body' | 'headers'>, label: string, statuses: ReadonlySet<string> | null = STATUSES): Verdict {
   if (res.statusCode >= 500) return `${label}: HTTP ${res.statusCode} ${res.body.slice(0, 160)}`;
   if (res.statusCode === 200) return undefined;
   const leak = findLeak(res.body);
@@ -45,7 +46,7 @@ function checkResponse(res: Response, label: string): Verdict {
     }
     const o = json as Record<string, unknown>;
     const keys = Object.keys(o ?? {});
-    if (typeof o?.status !== 'string' || !STATUSES.has(o.status)) return `${label}: error body without a known status: ${res.body.slice(0, 120)}`;
+    if (typeof o?.status !== 'string' || (statuses && !statuses.has(o.status))) return `${label}: error body without a known status: ${res.body.slice(0, 120)}`;
     if (o.message !== undefined && typeof o.message !== 'string') return `${label}: non-string message`;
     if (keys.some((k) => k !== 'status' && k !== 'message')) return `${label}: extra fields in error body: ${keys.join(',')}`;
   }
@@ -65,7 +66,7 @@ function escapeChar(c: string): string {
   }
 }
 
-function onTheWire(out: Outgoing): Outgoing {
+export function onTheWire(out: Outgoing): Outgoing {
   // Backslashes too: light-my-request parses URLs with WHATWG rules, where a backslash means `/`.
   let url = out.url.replace(/[^\x21-\x7e]|\\/gu, (c) => escapeChar(c));
   if (!url.startsWith('/') || url.startsWith('//')) url = `/${url.replace(/^\/+/, '')}`;
