@@ -11,12 +11,13 @@
  * tests make MAA lie in each way the Core verifier must catch.
  */
 import { createHash, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SignJWT } from 'jose';
 import { decodeBase64Url, encodeBase64Url } from '../../protocol/base64.ts';
 import { createSelfSignedCertificate, type SelfSignedCertificate } from './self-signed-certificate.ts';
 import { decodeSnpReport } from './snp-report.ts';
-import { guarded, listen, parseJsonObject, readBody, sendJson, type RunningServer } from './sim-http.ts';
+import { parseJsonObject, readBody, sendJson } from './sim-http.ts';
+import { SimulatedService } from './simulated-service.ts';
 
 export interface MaaKnobs {
   /** `x-ms-attestation-type`; real: "sevsnpvm". */
@@ -56,16 +57,16 @@ interface SigningIdentity {
   cert: SelfSignedCertificate;
 }
 
-export class MaaSimulator {
+export class MaaSimulator extends SimulatedService {
   knobs: MaaKnobs;
   private readonly signer: SigningIdentity;
   private readonly foreignKey: KeyObject;
   private readonly lifetimeSeconds: number;
-  private running?: RunningServer;
   /** Number of attestations served (tests assert the chain really went through MAA). */
   attestCount = 0;
 
   constructor(private readonly options: MaaSimulatorOptions = {}) {
+    super('MAA simulator');
     this.knobs = { ...(options.knobs ?? {}) };
     this.lifetimeSeconds = options.lifetimeSeconds ?? 8 * 3600;
     const cert = createSelfSignedCertificate({ commonName: 'Simulated MAA token signing' });
@@ -73,28 +74,16 @@ export class MaaSimulator {
     this.foreignKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   }
 
-  get baseUrl(): string {
-    if (!this.running) throw new Error('MAA simulator not started');
-    return this.running.baseUrl;
-  }
-
   /** The kid of the published signing certificate. */
   get kid(): string {
     return this.signer.kid;
   }
 
-  async start(): Promise<string> {
-    const server = createServer(guarded((req, res) => this.handle(req, res)));
-    this.running = await listen(server, 'http', this.options.host ?? '127.0.0.1', this.options.port ?? 0);
-    return this.running.baseUrl;
+  start(): Promise<string> {
+    return this.listenOn(this.options.host ?? '127.0.0.1', this.options.port ?? 0);
   }
 
-  async close(): Promise<void> {
-    await this.running?.close();
-    this.running = undefined;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://maa');
     if (req.method === 'GET' && url.pathname === '/certs') {
       if (this.knobs.certsUnavailable) {

@@ -13,10 +13,11 @@
  * uses https, the simulator may use http so that a local MAA simulator needs no certificate.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeBase64, encodeBase64Url } from '../../protocol/base64.ts';
 import { encodeSnpReport } from './snp-report.ts';
-import { guarded, listen, parseJsonObject, readBody, sendJson, type RunningServer } from './sim-http.ts';
+import { parseJsonObject, readBody, sendJson } from './sim-http.ts';
+import { SimulatedService } from './simulated-service.ts';
 
 export const DEFAULT_SIM_POLICY = 'package policy\n\napi_version := "0.10.0"\nframework_version := "0.2.3"\n# simulated UID2 operator ccePolicy\n';
 
@@ -37,21 +38,16 @@ export function policyDigest(policyText: string): string {
   return createHash('sha256').update(policyText, 'utf8').digest('hex');
 }
 
-export class SkrSimulator {
+export class SkrSimulator extends SimulatedService {
   policyText: string;
   debuggable: boolean;
   private readonly maaScheme: 'http' | 'https';
-  private running?: RunningServer;
 
   constructor(private readonly options: SkrSimulatorOptions = {}) {
+    super('SKR simulator');
     this.policyText = options.policyText ?? DEFAULT_SIM_POLICY;
     this.debuggable = options.debuggable ?? false;
     this.maaScheme = options.maaScheme ?? 'https';
-  }
-
-  get baseUrl(): string {
-    if (!this.running) throw new Error('SKR simulator not started');
-    return this.running.baseUrl;
   }
 
   /** `{base}/attest/maa`, what the provider is configured with. */
@@ -59,18 +55,11 @@ export class SkrSimulator {
     return `${this.baseUrl}/attest/maa`;
   }
 
-  async start(): Promise<string> {
-    const server = createServer(guarded((req, res) => this.handle(req, res)));
-    this.running = await listen(server, 'http', this.options.host ?? '127.0.0.1', this.options.port ?? 0);
-    return this.running.baseUrl;
+  start(): Promise<string> {
+    return this.listenOn(this.options.host ?? '127.0.0.1', this.options.port ?? 0);
   }
 
-  async close(): Promise<void> {
-    await this.running?.close();
-    this.running = undefined;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://skr').pathname;
     if (req.method === 'GET' && path === '/status') {
       sendJson(res, 200, { message: 'Status OK' });

@@ -13,9 +13,9 @@
  * Errors use Key Vault's `{"error":{"code","message"}}` body.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { guarded, listen, sendJson, type RunningServer } from '../../attestation/sim/sim-http.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../attestation/sim/sim-http.ts';
+import { SimulatedService } from '../../attestation/sim/simulated-service.ts';
 import { createSelfSignedCertificate, type SelfSignedCertificate } from '../../attestation/sim/self-signed-certificate.ts';
 import type { ManagedIdentitySimulator } from './managed-identity-endpoint.ts';
 
@@ -32,14 +32,14 @@ export interface KeyVaultSimulatorOptions {
   insecure?: boolean;
 }
 
-export class KeyVaultSimulator {
+export class KeyVaultSimulator extends SimulatedService {
   readonly secrets: Map<string, { value: string; version: string; created: number }>;
   readonly readers: Set<string>;
   readonly certificate: SelfSignedCertificate;
   private readonly tenantId: string;
-  private running?: RunningServer;
 
   constructor(private readonly options: KeyVaultSimulatorOptions) {
+    super('Key Vault simulator');
     this.secrets = new Map();
     for (const [name, value] of Object.entries(options.secrets ?? {})) this.setSecret(name, value);
     this.readers = new Set(options.readers ?? [options.identity.principalId]);
@@ -53,25 +53,14 @@ export class KeyVaultSimulator {
 
   /** The vault URL to give `SecretClient`, e.g. `https://127.0.0.1:40123`. */
   get vaultUrl(): string {
-    if (!this.running) throw new Error('Key Vault simulator not started');
-    return this.running.baseUrl;
+    return this.baseUrl;
   }
 
-  async start(host = '127.0.0.1', port = 0): Promise<string> {
-    const handler = guarded(async (req, res) => this.handle(req, res));
-    const server = this.options.insecure
-      ? createServer(handler)
-      : createHttpsServer({ key: this.certificate.keyPem, cert: this.certificate.certPem }, handler);
-    this.running = await listen(server, this.options.insecure ? 'http' : 'https', host, port);
-    return this.running.baseUrl;
+  start(host = '127.0.0.1', port = 0): Promise<string> {
+    return this.listenOn(host, port, this.options.insecure ? undefined : { key: this.certificate.keyPem, cert: this.certificate.certPem });
   }
 
-  async close(): Promise<void> {
-    await this.running?.close();
-    this.running = undefined;
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://vault');
     const match = SECRET_PATH.exec(url.pathname);
     if (req.method !== 'GET' || !match) {

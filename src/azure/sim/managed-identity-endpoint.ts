@@ -11,8 +11,9 @@
  * each token's principal and audience so the Key Vault simulator can check them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { guarded, listen, sendJson, type RunningServer } from '../../attestation/sim/sim-http.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendJson } from '../../attestation/sim/sim-http.ts';
+import { SimulatedService } from '../../attestation/sim/simulated-service.ts';
 
 export const APP_SERVICE_PATH = '/msi/token';
 export const IMDS_PATH = '/metadata/identity/oauth2/token';
@@ -23,7 +24,7 @@ export interface IssuedToken {
   expiresAt: number;
 }
 
-export class ManagedIdentitySimulator {
+export class ManagedIdentitySimulator extends SimulatedService {
   /** The identity the container group runs as. */
   readonly principalId = randomUUID();
   readonly clientId = randomUUID();
@@ -32,22 +33,13 @@ export class ManagedIdentitySimulator {
   /** When true the endpoint answers like IMDS for a group with no identity assigned. */
   noIdentity = false;
   private readonly tokens = new Map<string, IssuedToken>();
-  private running?: RunningServer;
 
-  async start(host = '127.0.0.1', port = 0): Promise<string> {
-    const server = createServer(guarded(async (req, res) => this.handle(req, res)));
-    this.running = await listen(server, 'http', host, port);
-    return this.running.baseUrl;
+  constructor() {
+    super('managed identity simulator');
   }
 
-  async close(): Promise<void> {
-    await this.running?.close();
-    this.running = undefined;
-  }
-
-  get baseUrl(): string {
-    if (!this.running) throw new Error('managed identity simulator not started');
-    return this.running.baseUrl;
+  start(host = '127.0.0.1', port = 0): Promise<string> {
+    return this.listenOn(host, port);
   }
 
   /** Environment that makes `ManagedIdentityCredential` use this simulator (App Service style). */
@@ -61,7 +53,7 @@ export class ManagedIdentitySimulator {
     return issued && issued.expiresAt > Date.now() / 1000 ? issued : undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://identity');
     const resource = url.searchParams.get('resource');
     if (req.method !== 'GET' || (url.pathname !== IMDS_PATH && url.pathname !== APP_SERVICE_PATH)) {
