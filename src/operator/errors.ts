@@ -32,12 +32,16 @@ export abstract class OperatorError extends Error {
   }
 }
 
-function defineError<S extends OperatorStatus>(status: S, httpCode: number, name: string) {
+/**
+ * Makes a failure family. `fixedMessage` is the message of a family that always says the same
+ * thing (e.g. the replay guard's), so its instances are thrown without arguments.
+ */
+export function defineError<S extends OperatorStatus>(status: S, httpCode: number, name: string, fixedMessage?: string) {
   const cls = class extends OperatorError {
     readonly status = status;
     readonly httpCode = httpCode;
     constructor(detail?: string) {
-      super(detail);
+      super(detail ?? fixedMessage);
       this.name = name;
     }
   };

@@ -14,7 +14,7 @@
  * The default cap (1,000,000 entries, about 100 MB) is far above what one instance can admit in
  * 240 s, so reaching it means overload, not normal traffic.
  */
-import { OperatorError, type OperatorStatus } from '../errors.ts';
+import { defineError } from '../errors.ts';
 
 export const REPLAY_WINDOW_MS = 120_000;
 const DEFAULT_BUCKET_MS = 10_000;
@@ -24,24 +24,10 @@ export const REPLAY_MESSAGE = 'Invalid request: Request nonce was already used.'
 export const REPLAY_FULL_MESSAGE = 'Service busy: too many requests in the replay window; retry later.';
 
 /** 400 client_error: the same envelope (client, timestamp, nonce) was already admitted. */
-export class ReplayedRequest extends OperatorError {
-  readonly status: OperatorStatus = 'client_error';
-  readonly httpCode = 400;
-  constructor() {
-    super(REPLAY_MESSAGE);
-    this.name = 'ReplayedRequest';
-  }
-}
+export const ReplayedRequest = defineError('client_error', 400, 'ReplayedRequest', REPLAY_MESSAGE);
 
 /** 503 while the nonce cache is full (fail closed, see above). */
-export class ReplayCacheFull extends OperatorError {
-  readonly status: OperatorStatus = 'unknown';
-  readonly httpCode = 503;
-  constructor() {
-    super(REPLAY_FULL_MESSAGE);
-    this.name = 'ReplayCacheFull';
-  }
-}
+export const ReplayCacheFull = defineError('unknown', 503, 'ReplayCacheFull', REPLAY_FULL_MESSAGE);
 
 export type ReplayVerdict = 'fresh' | 'replayed' | 'full';
 
