@@ -9,12 +9,7 @@ import type { HealthRegistry } from './health.ts';
 export class OperatorMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'uid2_http_requests_total',
-    help: 'HTTP requests by method, route and status code',
-    labelNames: ['method', 'path', 'code'] as const,
-    registers: [this.registry],
-  });
+  readonly httpRequests = this.counter('uid2_http_requests_total', 'HTTP requests by method, route and status code', ['method', 'path', 'code']);
 
   readonly httpDuration = new Histogram({
     name: 'uid2_http_request_duration_seconds',
@@ -24,54 +19,33 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
-  readonly tokenResponses = new Counter({
-    name: 'uid2_token_response_status_count',
-    help: 'Token endpoint responses by site and status',
-    labelNames: ['site_id', 'token_endpoint', 'token_response_status', 'cstg'] as const,
-    registers: [this.registry],
-  });
+  readonly tokenResponses = this.counter(
+    'uid2_token_response_status_count',
+    'Token endpoint responses by site and status',
+    ['site_id', 'token_endpoint', 'token_response_status', 'cstg'],
+  );
 
-  readonly siteKeysetStatus = new Counter({
-    name: 'uid2_site_keyset_status',
-    help: 'Site key selection outcome (spec §8.2)',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
+  readonly siteKeysetStatus = this.counter('uid2_site_keyset_status', 'Site key selection outcome (spec §8.2)', ['status']);
+  readonly storeVersion = this.gauge('uid2_config_store_version', 'Version of the loaded store snapshot', ['store']);
+  readonly storeEntryCount = this.gauge('uid2_config_store_entry_count', 'Entries in the loaded store snapshot', ['store']);
+  readonly storeRefreshed = this.counter('uid2_config_store_refreshed_total', 'Successful store reloads', ['store']);
 
-  readonly storeVersion = new Gauge({
-    name: 'uid2_config_store_version',
-    help: 'Version of the loaded store snapshot',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
+  readonly storeRefreshFailures = this.counter(
+    'uid2_config_store_refresh_failures_total',
+    'Failed store refresh attempts (the last good snapshot stays in force)',
+    ['store'],
+  );
+  readonly storeConsecutiveFailures = this.gauge('uid2_config_store_consecutive_refresh_failures', 'Refresh failures since the last success', ['store']);
 
-  readonly storeEntryCount = new Gauge({
-    name: 'uid2_config_store_entry_count',
-    help: 'Entries in the loaded store snapshot',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
+  /** A counter registered in this registry (prom-client types its label names). */
+  counter<T extends string = string>(name: string, help: string, labelNames: readonly T[] = []): Counter<T> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
 
-  readonly storeRefreshed = new Counter({
-    name: 'uid2_config_store_refreshed_total',
-    help: 'Successful store reloads',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
-
-  readonly storeRefreshFailures = new Counter({
-    name: 'uid2_config_store_refresh_failures_total',
-    help: 'Failed store refresh attempts (the last good snapshot stays in force)',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
-
-  readonly storeConsecutiveFailures = new Gauge({
-    name: 'uid2_config_store_consecutive_refresh_failures',
-    help: 'Refresh failures since the last success',
-    labelNames: ['store'] as const,
-    registers: [this.registry],
-  });
+  /** A gauge registered in this registry. */
+  gauge<T extends string = string>(name: string, help: string, labelNames: readonly T[] = []): Gauge<T> {
+    return new Gauge({ name, help, labelNames, registers: [this.registry] });
+  }
 
   constructor(health: HealthRegistry, options: { defaultMetrics?: boolean } = {}) {
     new Gauge({

@@ -4,7 +4,7 @@
  * attestation outcomes and expiry, the time of each store's last successful refresh (what the
  * stale-store shutdown rule looks at), the opt-out files held, and encrypted store files decrypted.
  */
-import { Counter, Gauge } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
 import type { AttestOutcome } from './shutdown-policy.ts';
 
@@ -16,35 +16,22 @@ export class SyncMetrics {
   readonly cloudDecryptions: Counter;
 
   constructor(metrics: OperatorMetrics) {
-    const registers = [metrics.registry];
-    this.attestations = new Counter({
-      name: 'uid2_attestation_attempts_total',
-      help: 'Attestation attempts towards Core by outcome (success, attestation_failure, retryable)',
-      labelNames: ['outcome'] as const,
-      registers,
-    });
-    this.attestationExpiry = new Gauge({
-      name: 'uid2_attestation_expires_at_seconds',
-      help: 'Expiry of the attestation token in force (epoch seconds)',
-      registers,
-    });
-    this.lastRefreshSuccess = new Gauge({
-      name: 'uid2_config_store_last_success_timestamp_seconds',
-      help: 'Time of the last successful refresh of each store (epoch seconds)',
-      labelNames: ['store'] as const,
-      registers,
-    });
-    this.optOutFiles = new Gauge({
-      name: 'uid2_optout_files',
-      help: 'Opt-out delta and partition files currently held',
-      labelNames: ['type'] as const,
-      registers,
-    });
-    this.cloudDecryptions = new Counter({
-      name: 'uid2_cloud_decryption_runs_total',
-      help: 'Store files decrypted with a cloud encryption key (encrypted_files, spec §12.3)',
-      registers,
-    });
+    this.attestations = metrics.counter(
+      'uid2_attestation_attempts_total',
+      'Attestation attempts towards Core by outcome (success, attestation_failure, retryable)',
+      ['outcome'],
+    );
+    this.attestationExpiry = metrics.gauge('uid2_attestation_expires_at_seconds', 'Expiry of the attestation token in force (epoch seconds)');
+    this.lastRefreshSuccess = metrics.gauge(
+      'uid2_config_store_last_success_timestamp_seconds',
+      'Time of the last successful refresh of each store (epoch seconds)',
+      ['store'],
+    );
+    this.optOutFiles = metrics.gauge('uid2_optout_files', 'Opt-out delta and partition files currently held', ['type']);
+    this.cloudDecryptions = metrics.counter(
+      'uid2_cloud_decryption_runs_total',
+      'Store files decrypted with a cloud encryption key (encrypted_files, spec §12.3)',
+    );
   }
 
   recordAttestation(outcome: AttestOutcome, expiresAtMs?: number): void {
