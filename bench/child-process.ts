@@ -45,12 +45,16 @@ export function startChild(script: string, args: string[] = [], nodeFlags: strin
       reject(new Error(`${script} exited with code ${code} before it was ready`));
     });
     const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
+    // The ready line is the first JSON object; other output (e.g. --trace-gc) is passed through.
+    const onLine = (line: string) => {
+      if (!line.startsWith('{')) return void process.stderr.write(`${line}\n`);
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      lines.on('line', () => {}); // keep draining
+      lines.off('line', onLine);
+      lines.on('line', (l) => process.stderr.write(`${l}\n`));
       resolve({ process: child, pid: child.pid!, info: JSON.parse(line), readyMs: performance.now() - started, stop });
-    });
+    };
+    lines.on('line', onLine);
   });
 }
 

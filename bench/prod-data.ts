@@ -50,10 +50,12 @@ export function writeOptOutPartitions(dataDir: string, entries: number): { files
 }
 
 /**
- * Publishes a new salt snapshot that rotates `fraction` of the buckets (upstream rotates about
- * 1/365 a day), replacing the old one in the metadata with a higher version.
+ * Prepares a new salt snapshot that rotates `fraction` of the buckets (upstream rotates about
+ * 1/365 a day) and returns the function that publishes it: the metadata, with a higher version,
+ * replaces the old one by rename, so the operator's poll never reads a half-written file. The
+ * expensive part (reading, rotating and writing ~90 MB) happens here, before the measured run.
  */
-export function publishSaltRotation(dataDir: string, fraction: number): number {
+export function prepareSaltRotation(dataDir: string, fraction: number): () => number {
   const metaPath = join(dataDir, 'stores/salts/metadata.json');
   const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
   const last = meta.salts[meta.salts.length - 1];
@@ -63,8 +65,9 @@ export function publishSaltRotation(dataDir: string, fraction: number): number {
   writeFileSync(join(dataDir, location), rotated.file);
   const version = Math.max(meta.version + 1, now);
   const next = { ...meta, version, generated: Math.floor(now / 1000), salts: [{ effective: now - 1000, expires: last.expires, location, size: rotated.size }] };
-  // Metadata last, by rename: the operator's poll never reads a half-written file.
-  writeFileSync(`${metaPath}.tmp`, JSON.stringify(next));
-  renameSync(`${metaPath}.tmp`, metaPath);
-  return version;
+  writeFileSync(`${metaPath}.next`, JSON.stringify(next));
+  return () => {
+    renameSync(`${metaPath}.next`, metaPath);
+    return version;
+  };
 }

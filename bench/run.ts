@@ -17,7 +17,7 @@ import { runBatchLoad } from './batch-load.ts';
 import { cpuSeconds, rssMb, startChild, type BenchChild } from './child-process.ts';
 import { blocksPerMappedEmail, measureHashRate } from './crypto-limit.ts';
 import { pickLoadTool, runLoad, type LoadResult, type LoadTool } from './load-runner.ts';
-import { OPTOUT_METADATA_PATH, publishSaltRotation, writeOptOutPartitions } from './prod-data.ts';
+import { OPTOUT_METADATA_PATH, prepareSaltRotation, writeOptOutPartitions } from './prod-data.ts';
 import { checkTable, loadTable, writeResults, type Check, type Row } from './report.ts';
 
 const argv = process.argv.slice(2);
@@ -64,13 +64,14 @@ async function onCpu(pid: number, run: () => Promise<LoadResult>): Promise<LoadR
   return result;
 }
 
-async function envelopeRun(pid: number, port: number, path: string, ds: BenchDataset, payloads: (n: number, offset: number) => Iterable<string>, durationS: number): Promise<{ result: LoadResult; sample: string[] }> {
+async function envelopeRun(pid: number, port: number, path: string, ds: BenchDataset, payloads: (n: number, offset: number) => Iterable<string>, durationS: number, onMeasuredStart?: () => void): Promise<{ result: LoadResult; sample: string[] }> {
   const warmPool = envelopePool(ds.secret, payloads(20_000, 0));
   const warm = await runLoad(tool, { port, path, headers: v2Headers(ds), bodies: warmPool, connections: cfg.connections, durationS: cfg.warmupS }, work);
   // Twice the warm-up rate (JIT warms further during the run), never below 5k/s: a wrapped pool
   // would replay envelopes, which the replay guard answers with fast 400s.
   const size = Math.min(1_500_000, Math.ceil(Math.max(warm.rps, 5000) * durationS * 2) + 5000);
   const pool = envelopePool(ds.secret, payloads(size, 1_000_000));
+  onMeasuredStart?.();
   const result = await onCpu(pid, () => runLoad(tool, { port, path, headers: v2Headers(ds), bodies: pool, connections: cfg.connections, durationS }, work));
   return { result, sample: pool.slice(0, 10_000) };
 }
@@ -128,16 +129,21 @@ async function productionScale(): Promise<{ rssMb: number; rssPeakSwapMb: number
   while (!(await healthy(op.info.port))) await new Promise((r) => setTimeout(r, 20));
   const startToHealthyS = (performance.now() - started) / 1000;
   try {
-    const gen = (offset: number) => envelopeRun(op.pid, op.info.port, '/v2/token/generate', ds, (n, o) => generatePayloads(n, o + offset), cfg.durationS);
+    const gen = (offset: number, onMeasuredStart?: () => void) =>
+      envelopeRun(op.pid, op.info.port, '/v2/token/generate', ds, (n, o) => generatePayloads(n, o + offset), cfg.durationS, onMeasuredStart);
     const steady = (await gen(0)).result;
     const rss = rssMb(op.pid);
     const before = await saltVersion(op.info.metricsPort);
+    const publishRotation = prepareSaltRotation(ds.dir, 1 / 365);
     log('salt swap under load');
-    const swapLoad = gen(10_000_000);
-    // Publish the rotation once the measured run is under way (after the warm-up and pool build).
-    await new Promise((r) => setTimeout(r, (cfg.warmupS + 2) * 1000));
-    const published = publishSaltRotation(ds.dir, 1 / 365);
+    // Publish the rotation 1 s into the measured run; the operator polls salts every second.
+    let published = 0;
+    let publishTimer: NodeJS.Timeout | undefined;
+    const swapLoad = gen(10_000_000, () => {
+      publishTimer = setTimeout(() => (published = publishRotation()), 1000);
+    });
     const swap = (await swapLoad).result;
+    clearTimeout(publishTimer);
     let swapped = false;
     for (let i = 0; i < 100 && !swapped; i++) {
       swapped = (await saltVersion(op.info.metricsPort)) === published && published > before;
