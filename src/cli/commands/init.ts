@@ -2,14 +2,9 @@
  * `uid2 init --out DIR [--buckets N] [--scope uid2|euid]`: writes a demo data set
  * (src/core/dataset) and prints the demo client's API key and secret, the only time they are shown.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
+import { positiveInt } from '../option-parsers.ts';
 
 export function register(program: Command): void {
   program

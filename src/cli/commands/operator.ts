@@ -10,21 +10,13 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n > 65535) throw new InvalidArgumentError('must be a port number');
-  return n;
-}
+import { collect, portNumber } from '../option-parsers.ts';
+import { closeOnSignal, runOrExit } from '../service-lifecycle.ts';
 
 function workerCount(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || n < 1 || n > 1024) throw new InvalidArgumentError('must be a number of workers, 1 or more');
   return n;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }
 
 export interface OperatorRunOptions {
@@ -46,14 +38,7 @@ export async function runOperator(opts: OperatorRunOptions, banner = ''): Promis
   });
   const host = op.deps.config.host;
   process.stdout.write(`operator listening on http://${host}:${op.port} (metrics on :${op.metricsPort}/metrics)\n${banner}`);
-  const stop = (): void => {
-    op.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  closeOnSignal(() => op.close());
   return op;
 }
 
@@ -68,24 +53,7 @@ async function runOperatorCluster(opts: OperatorRunOptions, workers: number): Pr
     process.stderr.write(`uid2: ${e.reason}\n`);
     void cluster.close().finally(() => process.exit(e.code));
   });
-  const stop = (): void => {
-    cluster.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
-
-/** Startup failures (bad config, unusable stores) print one clear line, never a stack trace. */
-export async function runOrExit(run: () => Promise<unknown>): Promise<void> {
-  try {
-    await run();
-  } catch (err) {
-    process.stderr.write(`uid2: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  }
+  closeOnSignal(() => cluster.close());
 }
 
 export function register(program: Command): void {
@@ -94,8 +62,8 @@ export function register(program: Command): void {
     .description('run the UID2 operator API (local mode: stores read from --data; attested mode: core_attest_url set, stores from Core)')
     .option('--data <dir>', 'local mode: data directory that metadata paths and locations resolve against')
     .option('--config <file>', 'config file (JSON or YAML); repeat to layer several', collect, [])
-    .option('--port <n>', 'API port (default 8080)', port)
-    .option('--metrics-port <n>', 'Prometheus port (default 9080)', port)
+    .option('--port <n>', 'API port (default 8080)', portNumber)
+    .option('--metrics-port <n>', 'Prometheus port (default 9080)', portNumber)
     .option('--host <host>', 'address to listen on (default 0.0.0.0)')
     .option('--workers <n>', 'worker processes serving the port (default: CPU count; 1 = no workers)', workerCount)
     .action(async (opts: OperatorRunOptions) => {

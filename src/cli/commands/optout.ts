@@ -5,15 +5,11 @@
  * service options and action then go on that same command. `--data` is checked in the action,
  * not as a required option, so that `uid2 optout status` does not need it.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { startOptOutService, type OptOutStorageKind } from '../../optout/optout-service.ts';
 import { requestLogSerializers } from '../../optout/optout-app.ts';
-
-function portNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('port must be 0-65535');
-  return n;
-}
+import { portNumber } from '../option-parsers.ts';
+import { closeOnSignal } from '../service-lifecycle.ts';
 
 export function register(program: Command): void {
   const optout = program.commands.find((c) => c.name() === 'optout') ?? program.command('optout');
@@ -35,16 +31,6 @@ export function register(program: Command): void {
         logger: { level: process.env.LOG_LEVEL ?? 'info', serializers: requestLogSerializers },
       });
       service.app.log.info({ url: service.url, storage: opts.storage }, 'optout service listening');
-      let closing = false;
-      const shutdown = () => {
-        if (closing) return;
-        closing = true;
-        service.close().then(
-          () => process.exit(0),
-          () => process.exit(1),
-        );
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      closeOnSignal(() => service.close());
     });
 }

@@ -9,34 +9,19 @@ import { MaaSimulator } from '../../attestation/sim/maa-service.ts';
 import { SkrSimulator, policyDigest } from '../../attestation/sim/skr-sidecar.ts';
 import { ManagedIdentitySimulator } from '../../azure/sim/managed-identity-endpoint.ts';
 import { KeyVaultSimulator } from '../../azure/sim/key-vault-service.ts';
+import { collect, portNumber } from '../option-parsers.ts';
+import { closeOnSignal } from '../service-lifecycle.ts';
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`invalid port ${value}`);
-  return n;
-}
-
-/** Keeps the process alive until a signal, then closes every server. */
-async function serveUntilSignal(closers: Array<() => Promise<void>>): Promise<void> {
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  for (const close of closers) await close();
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** A `uid2 sim <name>` subcommand with the listen address every simulator takes. */
+function simulatorCommand(sim: Command, name: string, description: string): Command {
+  return sim.command(name).description(description).option('--host <host>', 'listen address', '127.0.0.1');
 }
 
 export function register(program: Command): void {
   const sim = program.command('sim').description('run the Azure attestation and identity simulators');
 
-  sim
-    .command('maa')
-    .description('simulated Microsoft Azure Attestation: GET /certs, POST /attest/SevSnpVm')
-    .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('--port <port>', 'listen port (0 = any)', port, 0)
+  simulatorCommand(sim, 'maa', 'simulated Microsoft Azure Attestation: GET /certs, POST /attest/SevSnpVm')
+    .option('--port <port>', 'listen port (0 = any)', portNumber, 0)
     .option('--location <name>', 'override x-ms-runtime.location in issued tokens')
     .option('--compliance <status>', 'x-ms-compliance-status to issue')
     .option('--debuggable', 'claim a debuggable UVM')
@@ -48,14 +33,11 @@ export function register(program: Command): void {
       });
       await maa.start();
       process.stdout.write(`${JSON.stringify({ service: 'maa', baseUrl: maa.baseUrl, kid: maa.kid })}\n`);
-      await serveUntilSignal([() => maa.close()]);
+      closeOnSignal(() => maa.close());
     });
 
-  sim
-    .command('skr')
-    .description('simulated SKR sidecar: GET /status, POST /attest/maa, POST /attest/raw')
-    .option('--host <host>', 'listen address', '127.0.0.1')
-    .option('--port <port>', 'listen port (UID2 uses 9000)', port, 9000)
+  simulatorCommand(sim, 'skr', 'simulated SKR sidecar: GET /status, POST /attest/maa, POST /attest/raw')
+    .option('--port <port>', 'listen port (UID2 uses 9000)', portNumber, 9000)
     .option('--policy-file <file>', 'ccePolicy (Rego text) the simulated UVM was launched with')
     .option('--debuggable', 'set the SNP debug policy bit')
     .option('--maa-scheme <scheme>', 'scheme used to reach maa_endpoint (the real sidecar uses https)', 'https')
@@ -71,13 +53,10 @@ export function register(program: Command): void {
       await skr.start();
       const enclaveId = policyDigest(skr.policyText);
       process.stdout.write(`${JSON.stringify({ service: 'skr', baseUrl: skr.baseUrl, attestMaaUrl: skr.attestMaaUrl, enclaveId })}\n`);
-      await serveUntilSignal([() => skr.close()]);
+      closeOnSignal(() => skr.close());
     });
 
-  sim
-    .command('azure-identity')
-    .description('simulated managed-identity endpoint and Key Vault (HTTPS, self-signed) for the operator key')
-    .option('--host <host>', 'listen address', '127.0.0.1')
+  simulatorCommand(sim, 'azure-identity', 'simulated managed-identity endpoint and Key Vault (HTTPS, self-signed) for the operator key')
     .option('--secret <name=value>', 'a secret in the vault (repeatable)', collect, [])
     .option('--ca-out <file>', 'write the vault certificate (PEM) here for clients to trust')
     .action(async (opts: { host: string; secret: string[]; caOut?: string }) => {
@@ -96,6 +75,9 @@ export function register(program: Command): void {
       process.stdout.write(
         `${JSON.stringify({ service: 'azure-identity', vaultUrl: vault.vaultUrl, env: identity.environment(), secrets: Object.keys(secrets) })}\n`,
       );
-      await serveUntilSignal([() => vault.close(), () => identity.close()]);
+      closeOnSignal(async () => {
+        await vault.close();
+        await identity.close();
+      });
     });
 }

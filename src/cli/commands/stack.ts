@@ -7,15 +7,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { positiveInt } from '../option-parsers.ts';
 import { startStack } from '../stack/local-stack.ts';
 import { STACK_ATTESTATIONS, type StackAttestation } from '../stack/stack-attestation.ts';
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
 
 interface StackFlags {
   operators: number;

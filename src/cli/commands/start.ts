@@ -7,7 +7,8 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_CONFIG_FILE } from '../../core/dataset/index.ts';
-import { runOperator, runOrExit } from './operator.ts';
+import { runOrExit } from '../service-lifecycle.ts';
+import { runOperator } from './operator.ts';
 
 /** Buckets of the demo salt file: production's 2^20 is slow to generate on a laptop for a first start. */
 const DEMO_BUCKETS = 1 << 16;
