@@ -7,7 +7,7 @@
  */
 import { isBase64 } from '../../protocol/base64.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
-import { asObject, asRecords, fields, metadataLocation, metadataVersion, parseJsonText, StoreFormatError } from './store-json.ts';
+import { asObject, indexBy, metadataLocation, metadataVersion, parseJsonText, parseRecords, StoreFormatError } from './store-json.ts';
 
 export interface CloudKey {
   readonly id: number;
@@ -24,16 +24,14 @@ export interface CloudKeySnapshot extends Versioned {
 const METADATA_KEY = 'cloud_encryption_keys';
 
 export function buildCloudKeySnapshot(json: unknown, version: number): CloudKeySnapshot {
-  const byId = new Map<number, CloudKey>();
-  asRecords(json, METADATA_KEY).forEach((o, i) => {
-    const where = `${METADATA_KEY}[${i}]`;
-    const f = fields(o, where);
+  const keys = parseRecords(json, METADATA_KEY, (f, o, where): CloudKey => {
     const siteId = o.siteId !== undefined ? f.int('siteId') : f.int('site_id');
     const secretText = f.str('secret');
     const secret = isBase64(secretText) ? Buffer.from(secretText, 'base64') : Buffer.alloc(0);
     if (secret.length !== 32) throw new StoreFormatError(`${where}.secret: expected 32 bytes of base64`);
-    byId.set(f.int('id'), Object.freeze({ id: f.int('id'), siteId, activates: f.int('activates'), secret }));
+    return { id: f.int('id'), siteId, activates: f.int('activates'), secret };
   });
+  const byId = indexBy(keys, (k) => k.id);
   return Object.freeze({ version, entryCount: byId.size, byId });
 }
 

@@ -4,7 +4,7 @@
  * first 9 characters.
  */
 import { jsonFileStore, type Versioned } from './store-definition.ts';
-import { asRecords, fields } from './store-json.ts';
+import { indexBy, parseRecords } from './store-json.ts';
 
 export interface CstgKeypair {
   readonly subscriptionId: string;
@@ -23,21 +23,17 @@ export interface CstgKeypairSnapshot extends Versioned {
 }
 
 export function buildCstgKeypairSnapshot(json: unknown, version: number): CstgKeypairSnapshot {
-  const bySubscriptionId = new Map<string, CstgKeypair>();
-  asRecords(json, 'client_side_keypairs').forEach((o, i) => {
-    const f = fields(o, `client_side_keypairs[${i}]`);
-    const pair: CstgKeypair = Object.freeze({
-      subscriptionId: f.str('subscription_id'),
-      publicKey: f.str('public_key'),
-      privateKey: f.str('private_key'),
-      siteId: f.int('site_id'),
-      contact: f.optStr('contact') ?? '',
-      created: f.optInt('created', 0)!,
-      disabled: f.bool('disabled', false),
-      name: f.optStr('name') ?? '',
-    });
-    bySubscriptionId.set(pair.subscriptionId, pair);
-  });
+  const pairs = parseRecords(json, 'client_side_keypairs', (f): CstgKeypair => ({
+    subscriptionId: f.str('subscription_id'),
+    publicKey: f.str('public_key'),
+    privateKey: f.str('private_key'),
+    siteId: f.int('site_id'),
+    contact: f.optStr('contact') ?? '',
+    created: f.optInt('created', 0)!,
+    disabled: f.bool('disabled', false),
+    name: f.optStr('name') ?? '',
+  }));
+  const bySubscriptionId = indexBy(pairs, (p) => p.subscriptionId);
   return Object.freeze({ version, entryCount: bySubscriptionId.size, bySubscriptionId });
 }
 

@@ -2,7 +2,7 @@
  * Keysets and keyset keys (spec §8.1). Reserved keysets: master −1, refresh −2, fallback
  * publisher keyset of site 2 (spec §8, upstream `Const.Data`).
  */
-import { StoreFormatError, asRecords, fields } from './store-json.ts';
+import { StoreFormatError, indexBy, parseRecords } from './store-json.ts';
 import { jsonFileStore, type Versioned } from './store-definition.ts';
 
 export const MASTER_KEYSET_ID = -1;
@@ -45,43 +45,37 @@ export interface KeysetKeySnapshot extends Versioned {
 }
 
 export function buildKeysetSnapshot(json: unknown, version: number): KeysetSnapshot {
-  const byId = new Map<number, Keyset>();
+  const keysets = parseRecords(json, 'keysets', (f): Keyset => ({
+    keysetId: f.int('keyset_id'),
+    siteId: f.int('site_id'),
+    name: f.optStr('name') ?? '',
+    allowedSites: f.optIntArray('allowed_sites'),
+    created: f.optInt('created', 0)!,
+    enabled: f.bool('enabled', false),
+    isDefault: f.bool('default', false),
+  }));
+  const byId = indexBy(keysets, (k) => k.keysetId);
   const bySite = new Map<number, Keyset[]>();
-  asRecords(json, 'keysets').forEach((o, i) => {
-    const f = fields(o, `keysets[${i}]`);
-    const keyset: Keyset = Object.freeze({
-      keysetId: f.int('keyset_id'),
-      siteId: f.int('site_id'),
-      name: f.optStr('name') ?? '',
-      allowedSites: f.optIntArray('allowed_sites'),
-      created: f.optInt('created', 0)!,
-      enabled: f.bool('enabled', false),
-      isDefault: f.bool('default', false),
-    });
-    byId.set(keyset.keysetId, keyset);
-    bySite.set(keyset.siteId, [...(bySite.get(keyset.siteId) ?? []), keyset]);
-  });
+  for (const keyset of keysets) bySite.set(keyset.siteId, [...(bySite.get(keyset.siteId) ?? []), keyset]);
   return Object.freeze({ version, entryCount: byId.size, byId, bySite });
 }
 
 export function buildKeysetKeySnapshot(json: unknown, version: number): KeysetKeySnapshot {
-  const byId = new Map<number, KeysetKey>();
-  const byKeyset = new Map<number, KeysetKey[]>();
-  asRecords(json, 'keyset_keys').forEach((o, i) => {
-    const f = fields(o, `keyset_keys[${i}]`);
+  const keys = parseRecords(json, 'keyset_keys', (f, _o, where): KeysetKey => {
     const secret = Buffer.from(f.str('secret'), 'base64');
-    if (secret.length !== 32) throw new StoreFormatError(`keyset_keys[${i}].secret: expected base64 of 32 bytes`);
-    const key: KeysetKey = Object.freeze({
+    if (secret.length !== 32) throw new StoreFormatError(`${where}.secret: expected base64 of 32 bytes`);
+    return {
       id: f.int('id'),
       secret,
       keysetId: f.int('keyset_id'),
       created: f.int('created'),
       activates: f.int('activates'),
       expires: f.int('expires'),
-    });
-    byId.set(key.id, key);
-    byKeyset.set(key.keysetId, [...(byKeyset.get(key.keysetId) ?? []), key]);
+    };
   });
+  const byId = indexBy(keys, (k) => k.id);
+  const byKeyset = new Map<number, KeysetKey[]>();
+  for (const key of keys) byKeyset.set(key.keysetId, [...(byKeyset.get(key.keysetId) ?? []), key]);
   for (const list of byKeyset.values()) list.sort((a, b) => a.activates - b.activates || a.id - b.id);
   const all = Object.freeze([...byId.values()].sort((a, b) => a.id - b.id));
   return Object.freeze({ version, entryCount: byId.size, byId, byKeyset, all });

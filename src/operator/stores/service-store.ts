@@ -1,7 +1,7 @@
 /** Services and service links (spec §11 "Local mode", §14 "Service links"). */
 import { parseRoles, type Role } from '../../auth/index.ts';
 import { jsonFileStore, type Versioned } from './store-definition.ts';
-import { asRecords, fields } from './store-json.ts';
+import { indexBy, parseRecords } from './store-json.ts';
 
 export interface Service {
   readonly serviceId: number;
@@ -35,35 +35,28 @@ export function serviceLinkKey(serviceId: number, linkId: string): string {
 }
 
 export function buildServiceSnapshot(json: unknown, version: number): ServiceSnapshot {
-  const byId = new Map<number, Service>();
-  asRecords(json, 'services').forEach((o, i) => {
-    const f = fields(o, `services[${i}]`);
-    byId.set(f.int('service_id'), Object.freeze({
-      serviceId: f.int('service_id'),
-      siteId: f.int('site_id'),
-      name: f.optStr('name') ?? '',
-      roles: parseRoles(o.roles),
-      linkIdRegex: f.optStr('link_id_regex'),
-      disabled: f.bool('disabled', false),
-    }));
-  });
+  const services = parseRecords(json, 'services', (f, o): Service => ({
+    serviceId: f.int('service_id'),
+    siteId: f.int('site_id'),
+    name: f.optStr('name') ?? '',
+    roles: parseRoles(o.roles),
+    linkIdRegex: f.optStr('link_id_regex'),
+    disabled: f.bool('disabled', false),
+  }));
+  const byId = indexBy(services, (s) => s.serviceId);
   return Object.freeze({ version, entryCount: byId.size, byId });
 }
 
 export function buildServiceLinkSnapshot(json: unknown, version: number): ServiceLinkSnapshot {
-  const byKey = new Map<string, ServiceLink>();
-  asRecords(json, 'service_links').forEach((o, i) => {
-    const f = fields(o, `service_links[${i}]`);
-    const link: ServiceLink = Object.freeze({
-      linkId: f.str('link_id'),
-      serviceId: f.int('service_id'),
-      siteId: f.int('site_id'),
-      name: f.optStr('name') ?? '',
-      roles: parseRoles(o.roles),
-      disabled: f.bool('disabled', false),
-    });
-    byKey.set(serviceLinkKey(link.serviceId, link.linkId), link);
-  });
+  const links = parseRecords(json, 'service_links', (f, o): ServiceLink => ({
+    linkId: f.str('link_id'),
+    serviceId: f.int('service_id'),
+    siteId: f.int('site_id'),
+    name: f.optStr('name') ?? '',
+    roles: parseRoles(o.roles),
+    disabled: f.bool('disabled', false),
+  }));
+  const byKey = indexBy(links, (l) => serviceLinkKey(l.serviceId, l.linkId));
   return Object.freeze({ version, entryCount: byKey.size, byKey });
 }
 

@@ -1,6 +1,6 @@
 /** Sites with their CSTG domain and app names (spec §11 "Site record", §9). */
 import { jsonFileStore, type Versioned } from './store-definition.ts';
-import { asRecords, fields } from './store-json.ts';
+import { indexBy, parseRecords } from './store-json.ts';
 
 export interface Site {
   readonly id: number;
@@ -15,17 +15,14 @@ export interface SiteSnapshot extends Versioned {
 }
 
 export function buildSiteSnapshot(json: unknown, version: number): SiteSnapshot {
-  const byId = new Map<number, Site>();
-  asRecords(json, 'sites').forEach((o, i) => {
-    const f = fields(o, `sites[${i}]`);
-    byId.set(f.int('id'), Object.freeze({
-      id: f.int('id'),
-      name: f.optStr('name') ?? '',
-      enabled: f.bool('enabled', false),
-      domainNames: f.strArray('domain_names'),
-      appNames: f.strArray('app_names'),
-    }));
-  });
+  const sites = parseRecords(json, 'sites', (f): Site => ({
+    id: f.int('id'),
+    name: f.optStr('name') ?? '',
+    enabled: f.bool('enabled', false),
+    domainNames: f.strArray('domain_names'),
+    appNames: f.strArray('app_names'),
+  }));
+  const byId = indexBy(sites, (s) => s.id);
   return Object.freeze({ version, entryCount: byId.size, byId });
 }
 

@@ -72,6 +72,24 @@ export function fields(o: JsonObject, where: string) {
   };
 }
 
+export type RecordFields = ReturnType<typeof fields>;
+
+/**
+ * The records of a store file (a JSON array of objects), each parsed by `parseOne` with field
+ * readers whose messages name it `<what>[i]` (also passed as `where`), and frozen.
+ */
+export function parseRecords<T>(json: unknown, what: string, parseOne: (f: RecordFields, o: JsonObject, where: string) => T): readonly Readonly<T>[] {
+  return asRecords(json, what).map((o, i) => {
+    const where = `${what}[${i}]`;
+    return Object.freeze(parseOne(fields(o, where), o, where));
+  });
+}
+
+/** Records keyed by `keyOf`; a later record with the same key replaces an earlier one, as upstream's maps do. */
+export function indexBy<K, T>(records: readonly T[], keyOf: (record: T) => K): Map<K, T> {
+  return new Map(records.map((r) => [keyOf(r), r] as const));
+}
+
 /** `version` of a store metadata document (reloads happen only when it increases). */
 export function metadataVersion(meta: unknown, store: string): number {
   return fields(asObject(meta, `${store} metadata`), `${store} metadata`).int('version');
