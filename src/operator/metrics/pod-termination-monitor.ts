@@ -6,6 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { HealthRegistry } from './health.ts';
+import { Ticker } from '../sync/ticker.ts';
 
 export const POD_TERMINATION_COMPONENT = 'PodTerminationMonitor';
 
@@ -26,7 +27,7 @@ async function exists(file: string): Promise<boolean> {
 }
 
 export class PodTerminationMonitor {
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker = new Ticker(() => void this.check());
 
   constructor(private readonly o: PodTerminationMonitorOptions) {
     o.health.register(POD_TERMINATION_COMPONENT, 'not checked yet');
@@ -42,13 +43,10 @@ export class PodTerminationMonitor {
   /** Checks now, then every interval; the timer does not keep the process alive. */
   async start(): Promise<void> {
     await this.check();
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.check(), this.o.intervalMs);
-    this.timer.unref();
+    this.ticker.start(this.o.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 }

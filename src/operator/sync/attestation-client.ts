@@ -19,6 +19,7 @@ import type { AttestationProvider } from '../../attestation/types.ts';
 import { generateEphemeralKeyPair } from './ephemeral-rsa-key.ts';
 import { appVersionHeader, type OperatorIdentity } from './operator-identity.ts';
 import type { AttestOutcome } from './shutdown-policy.ts';
+import { Ticker } from './ticker.ts';
 
 export const RENEWAL_CHECK_MS = 60_000;
 export const RENEWAL_MARGIN_MS = 600_000;
@@ -70,7 +71,7 @@ function optionalString(o: Json, key: string): string | undefined {
 export class AttestationClient {
   private currentAttestation: Attestation | undefined;
   private inFlight: Promise<Attestation> | undefined;
-  private renewalTimer: NodeJS.Timeout | undefined;
+  private readonly renewalTicker = new Ticker(() => void this.renewIfDue());
 
   constructor(private readonly o: AttestationClientOptions) {}
 
@@ -202,13 +203,10 @@ export class AttestationClient {
 
   /** Starts the 60 s renewal ticker. The timer does not keep the process alive. */
   startRenewal(intervalMs = RENEWAL_CHECK_MS): void {
-    if (this.renewalTimer) return;
-    this.renewalTimer = setInterval(() => void this.renewIfDue(), intervalMs);
-    this.renewalTimer.unref();
+    this.renewalTicker.start(intervalMs);
   }
 
   stop(): void {
-    if (this.renewalTimer) clearInterval(this.renewalTimer);
-    this.renewalTimer = undefined;
+    this.renewalTicker.stop();
   }
 }

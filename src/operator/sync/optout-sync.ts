@@ -19,6 +19,7 @@ import { asObject, asRecords, fields, StoreFormatError } from '../stores/store-j
 import type { Attestation } from './attestation-client.ts';
 import { redactUrl, type AttestedFetcher } from './attested-fetcher.ts';
 import type { SyncMetrics } from './sync-metrics.ts';
+import { Ticker } from './ticker.ts';
 
 export const OPTOUT_HEALTH_COMPONENT = 'cloudsync-optout';
 const STORE_LABEL = { store: 'optout' } as const;
@@ -65,7 +66,7 @@ export class OptOutSync {
   private held = new Map<string, HeldFile>();
   private loaded = false;
   private running: Promise<SyncOutcome> | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker = new Ticker(() => void this.syncOnce());
   private consecutiveFailures = 0;
   private lastSuccess: number | undefined;
 
@@ -139,13 +140,10 @@ export class OptOutSync {
 
   /** Polls every `intervalMs`. The timer does not keep the process alive. */
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.syncOnce(), this.o.intervalMs);
-    this.timer.unref();
+    this.ticker.start(this.o.intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 }

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { ExitFn } from './shutdown-policy.ts';
+import { Ticker } from './ticker.ts';
 
 export const STALE_CHECK_INTERVAL_MS = 3_600_000;
 
@@ -28,7 +29,7 @@ export interface StaleDataWatchOptions {
 
 export class StaleDataWatch {
   private saltsExpiredSince: number | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly ticker = new Ticker(() => this.check());
 
   constructor(private readonly o: StaleDataWatchOptions) {}
 
@@ -60,13 +61,10 @@ export class StaleDataWatch {
   }
 
   start(intervalMs = STALE_CHECK_INTERVAL_MS): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => this.check(), intervalMs);
-    this.timer.unref();
+    this.ticker.start(intervalMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.ticker.stop();
   }
 }
