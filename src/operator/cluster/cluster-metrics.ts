@@ -8,6 +8,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { AggregatorRegistry, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { sendToWorker } from './worker-protocol.ts';
 
 type MetricJson = MetricObjectWithValues<MetricValue<string>> & { aggregator?: string };
 
@@ -46,8 +47,7 @@ export class ClusterRegistry extends Registry {
         if (m?.type === METRICS_RESPONSE && m.id === id) done(m.metrics);
       };
       worker.on('message', onMessage);
-      if (worker.isConnected()) worker.send({ type: METRICS_REQUEST, id });
-      else done(undefined);
+      sendToWorker(worker, { type: METRICS_REQUEST, id }, () => done(undefined));
     });
   }
 

@@ -11,6 +11,11 @@
  * |                                     | survives restarts (e.g. a revoked operator key, whose |
  * |                                     | shutdown rule exits the worker) stops the operator    |
  * | close() / SIGTERM in the CLI        | shutdown message, 10 s grace, then SIGKILL           |
+ * | SIGTERM/SIGINT before every worker  | the same graceful stop; startup fails with           |
+ * |   is ready (the CLI has no handler) | `ClusterStopped` instead of the primary dying        |
+ * A worker can die at any moment (a process-group signal reaches it too), so every message to a
+ * worker goes through `sendToWorker`, which never throws or emits: a failed send (EPIPE, closed
+ * channel) falls back to SIGTERM, and each worker has an 'error' listener.
  * The listening socket stays open while at least one worker holds it, so a crash never drops
  * the port. The primary reads the config only to serve `/metrics` itself on the metrics port,
  * merged from every worker (cluster-metrics.ts); workers' own metrics servers use a private port.
@@ -27,6 +32,7 @@ import {
   WORKER_OPTIONS_ENV,
   encodeWorkerOptions,
   isWorkerMessage,
+  sendToWorker,
   type PrimaryToWorker,
   type WorkerOperatorOptions,
 } from './worker-protocol.ts';
@@ -68,6 +74,16 @@ export interface OperatorCluster extends EventEmitter {
   close(): Promise<void>;
 }
 
+/** Startup was cancelled by SIGTERM/SIGINT: the workers were stopped gracefully. */
+export class ClusterStopped extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`stopped by ${signal} before the workers were ready`);
+    this.name = 'ClusterStopped';
+  }
+}
+
+const STARTUP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+
 /** Default worker count: the CPU count (upstream `service_instances` default). */
 export function defaultWorkerCount(): number {
   return availableParallelism();
@@ -102,17 +118,41 @@ class Supervisor extends EventEmitter implements OperatorCluster {
   }
 
   async start(): Promise<void> {
-    // Bad config fails here with the same clear error a single operator gives.
-    const config = loadOperatorConfig({ files: this.o.operator.files, env: process.env, flags: this.o.operator.flags });
-    const flags = { ...this.o.operator.flags, port: config.port, port_offset: 0, metrics_port: 0 };
-    this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions({ ...this.o.operator, flags }) };
-    cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
-    // Issue 7: one replay guard for every worker, held here (http/cluster-replay-guard.ts).
-    this.stopReplayGuard ??= shareReplayGuard();
-    // Metrics first, like a single operator: scrapers may start as soon as the API port answers.
-    this.metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
-    this.metricsPort = this.metricsServer.port;
-    await this.forkAll();
+    // Until every worker is ready the CLI has no signal handler of its own; without this one a
+    // SIGTERM would kill the primary abruptly and orphan half-started workers.
+    let stoppedBy: NodeJS.Signals | undefined;
+    let cancel: ((err: Error) => void) | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stoppedBy) return;
+      stoppedBy = signal;
+      void this.close().finally(() => cancel?.(new ClusterStopped(signal)));
+    };
+    for (const s of STARTUP_SIGNALS) process.on(s, onSignal);
+    try {
+      // Bad config fails here with the same clear error a single operator gives.
+      const config = loadOperatorConfig({ files: this.o.operator.files, env: process.env, flags: this.o.operator.flags });
+      const flags = { ...this.o.operator.flags, port: config.port, port_offset: 0, metrics_port: 0 };
+      this.env = { [WORKER_OPTIONS_ENV]: encodeWorkerOptions({ ...this.o.operator, flags }) };
+      cluster.setupPrimary({ exec: WORKER_ENTRY, execArgv: workerExecArgv(), silent: false });
+      // Issue 7: one replay guard for every worker, held here (http/cluster-replay-guard.ts).
+      this.stopReplayGuard ??= shareReplayGuard();
+      // Metrics first, like a single operator: scrapers may start as soon as the API port answers.
+      const metricsServer = await startMetricsServer(new ClusterRegistry(() => [...this.ready]), config.metricsPort, config.host);
+      if (this.stopping) {
+        await metricsServer.close();
+      } else {
+        this.metricsServer = metricsServer;
+        this.metricsPort = metricsServer.port;
+      }
+      await new Promise<void>((resolve, reject) => {
+        cancel = reject;
+        if (stoppedBy) reject(new ClusterStopped(stoppedBy));
+        else if (this.stopping) reject(new Error('closed before the workers were ready'));
+        else void this.forkAll().then(resolve, reject);
+      });
+    } finally {
+      for (const s of STARTUP_SIGNALS) process.off(s, onSignal);
+    }
   }
 
   private forkAll(): Promise<void> {
@@ -128,6 +168,8 @@ class Supervisor extends EventEmitter implements OperatorCluster {
   private fork(onAllReady: () => void, failStartup: (reason: string) => void): void {
     const worker = cluster.fork(this.env);
     this.workers.add(worker);
+    // A failed IPC write to a dying worker is emitted here; its 'exit' event does the handling.
+    worker.on('error', () => {});
     let reason = 'exited before it was ready';
     worker.on('message', (m: unknown) => {
       if (!isWorkerMessage(m)) return;
@@ -135,6 +177,8 @@ class Supervisor extends EventEmitter implements OperatorCluster {
         reason = m.reason;
         return;
       }
+      // A worker that finishes starting after close() began is being stopped, not counted.
+      if (this.stopping) return;
       this.port = m.port;
       this.host = m.host;
       this.ready.add(worker);
@@ -181,9 +225,14 @@ class Supervisor extends EventEmitter implements OperatorCluster {
               clearTimeout(kill);
               resolve();
             });
+            const terminate = () => {
+              if (!w.isDead()) w.process.kill('SIGTERM');
+            };
+            // A worker still starting may not listen for messages yet (a message would be lost);
+            // until it is ready, SIGTERM is its stop signal (operator-worker.ts).
             const message: PrimaryToWorker = { type: 'uid2-shutdown' };
-            if (w.isConnected()) w.send(message);
-            else w.process.kill('SIGTERM');
+            if (this.ready.has(w)) sendToWorker(w, message, terminate);
+            else terminate();
           }),
       ),
     );

@@ -3,6 +3,7 @@
  * several instances serve one port). Workers learn their operator options from one environment
  * variable holding JSON, so a re-forked worker builds its stores from exactly the same source.
  */
+import type { Worker } from 'node:cluster';
 import type { OperatorOptions } from '../operator-service.ts';
 
 /** The serialisable part of `OperatorOptions`; each worker reads its own `process.env`. */
@@ -39,4 +40,24 @@ export function decodeWorkerOptions(text: string | undefined): WorkerOperatorOpt
   const o = JSON.parse(text) as WorkerOperatorOptions;
   if (o.dataDir !== undefined && typeof o.dataDir !== 'string') throw new Error(`${WORKER_OPTIONS_ENV}: bad dataDir`);
   return o;
+}
+
+/**
+ * Sends without ever throwing or emitting 'error': the channel may close between `isConnected()`
+ * and the write (the worker is exiting), which would otherwise surface as EPIPE in the primary.
+ * Returns false when the message could not be handed over.
+ */
+export function sendToWorker(w: Worker, message: object, onFailure: () => void = () => {}): boolean {
+  if (!w.isConnected()) {
+    onFailure();
+    return false;
+  }
+  try {
+    return w.send(message, (err) => {
+      if (err) onFailure();
+    });
+  } catch {
+    onFailure();
+    return false;
+  }
 }

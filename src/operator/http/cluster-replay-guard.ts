@@ -14,6 +14,7 @@
  * decides, so a request never hangs.
  */
 import cluster, { type Worker } from 'node:cluster';
+import { sendToWorker } from '../cluster/worker-protocol.ts';
 import { ReplayCacheFull, ReplayGuard, ReplayedRequest, type ReplayVerdict } from './replay-guard.ts';
 
 const ADMIT = 'uid2-replay-admit';
@@ -95,7 +96,7 @@ export function shareReplayGuard(now: () => number = Date.now): () => void {
     if (m?.type !== ADMIT || typeof m.id !== 'number' || typeof m.client !== 'string' || typeof m.ts !== 'number' || typeof m.nonce !== 'string') return;
     const verdict = guard.admit(m.client, m.ts, Buffer.from(m.nonce, 'base64'));
     const reply: VerdictMessage = { type: VERDICT, id: m.id, verdict };
-    if (worker.isConnected()) worker.send(reply);
+    sendToWorker(worker, reply);
   };
   cluster.on('message', onMessage);
   return () => {
