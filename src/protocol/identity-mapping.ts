@@ -56,10 +56,13 @@ export function mapIdentity(flh: Uint8Array, entry: SaltEntry, ctx: MappingConte
   // Upstream divides the (possibly negative) age as Java longs: truncation toward zero.
   const ageDays = Math.trunc((nowMs - entry.lastUpdated) / DAY_MS);
   const previous = ageDays < PREVIOUS_UID_DAYS ? rawUid(flh, entry.previousSalt, entry.previousKey, ctx) : null;
-  return { current, previous, refreshFromS: refreshFromSeconds(entry, nowMs) };
+  return { current, previous, refreshFromS: refreshFromSeconds(entry.refreshFrom, nowMs) };
 }
 
-/** The `r` of map v3: the bucket's refresh time in seconds, or the next UTC midnight once it has passed. */
-export function refreshFromSeconds(entry: SaltEntry, nowMs: number): number {
-  return entry.refreshFrom !== null && entry.refreshFrom >= nowMs ? Math.floor(entry.refreshFrom / 1000) : nextUtcMidnightS(nowMs);
+/**
+ * The `r` of map v3 from a bucket's `refreshFrom`: that time in seconds, or the next UTC midnight
+ * once it has passed (or when the line has none).
+ */
+export function refreshFromSeconds(refreshFrom: number | null, nowMs: number): number {
+  return refreshFrom !== null && refreshFrom >= nowMs ? Math.floor(refreshFrom / 1000) : nextUtcMidnightS(nowMs);
 }

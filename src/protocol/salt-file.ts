@@ -95,11 +95,16 @@ export function parseSaltLines(lines: readonly string[], firstLine = 1): SaltEnt
 
 /** Whole-file checks: at least one entry, and `expectedCount` (the metadata `size`) when given. */
 export function checkSaltEntries(entries: readonly SaltEntry[], expectedCount?: number): readonly SaltEntry[] {
-  if (entries.length === 0) throw new ProtocolError('ERR_FORMAT', 'salt file has no entries');
-  if (expectedCount !== undefined && entries.length !== expectedCount) {
-    throw new ProtocolError('ERR_FORMAT', `salt file has ${entries.length} entries, metadata says ${expectedCount}`);
-  }
+  checkSaltEntryCount(entries.length, expectedCount);
   return Object.freeze(entries);
+}
+
+/** The whole-file checks of `checkSaltEntries` on a line count alone (for compact tables). */
+export function checkSaltEntryCount(count: number, expectedCount?: number): void {
+  if (count === 0) throw new ProtocolError('ERR_FORMAT', 'salt file has no entries');
+  if (expectedCount !== undefined && count !== expectedCount) {
+    throw new ProtocolError('ERR_FORMAT', `salt file has ${count} entries, metadata says ${expectedCount}`);
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
- * The sliced salt-file loader (src/operator/stores/salt-file-loader.ts) gives exactly what
- * `parseSaltFile` gives, across slice boundaries, CRLF endings and trailing empty lines, and
- * reports a bad line with its number in the whole file.
+ * The sliced salt-file loader (src/operator/stores/salt-file-loader.ts) gives, entry by entry,
+ * exactly what `parseSaltFile` gives, across slice boundaries, CRLF endings and trailing empty
+ * lines, and reports a bad line with its number in the whole file.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ test('same entries as parseSaltFile over many slices, LF and CRLF, trailing empt
   const lf = generateSaltFile(5000, NOW); // ~450 KB: several 64 KB slices
   const crlf = Buffer.from(lf.toString('latin1').replace(/\n/g, '\r\n') + '\r\n\n', 'latin1');
   for (const bytes of [lf, crlf, Buffer.concat([lf, Buffer.from('\n\n')]), lf.subarray(0, lf.length - 1)]) {
-    assert.deepEqual(await loadSaltFile(bytes), parseSaltFile(bytes.toString('utf8')));
+    assert.deepEqual([...(await loadSaltFile(bytes))], parseSaltFile(bytes.toString('utf8')));
   }
   assert.equal((await loadSaltFile(lf, 5000)).length, 5000);
 });

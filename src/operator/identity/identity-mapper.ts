@@ -63,7 +63,7 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
       const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
       // Map checks opt-out like generate: test identities first, then any record (spec §10.1).
       if (isOptedOut(salts, optout, flh, 'generate')) return { kind: 'optout' };
-      return { kind: 'mapped', flh, entry: entries[bucketIndex(flh, entries.length)], identity };
+      return { kind: 'mapped', flh, entry: entries.at(bucketIndex(flh, entries.length)), identity };
     },
     current(o) {
       return { rawUid: currentRawUid(o.flh, o.entry, contexts[o.identity.type]), bucketId: salts.bucketId(o.entry.id) };
@@ -76,16 +76,18 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
       if (hash === null) return INVALID;
       const flh = hashBase64TextWithSalt(hash, salts.firstLevelSalt);
       if (isOptedOutBase64(salts, optout, flh, 'generate')) return OPTED_OUT;
-      const entry = entries[bucketIndexOfBase64(flh, entries.length)];
-      const recent = Math.trunc((nowMs - entry.lastUpdated) / DAY_MS) < PREVIOUS_UID_DAYS;
-      const saltOnly = entry.currentSalt !== null && (!recent || entry.previousSalt !== null || entry.previousKey === null);
+      const line = bucketIndexOfBase64(flh, entries.length);
+      const currentSalt = entries.currentSalt(line);
+      const recent = Math.trunc((nowMs - entries.lastUpdated(line)) / DAY_MS) < PREVIOUS_UID_DAYS;
+      const previousSalt = recent ? entries.previousSalt(line) : null;
+      const saltOnly = currentSalt !== null && (!recent || previousSalt !== null || !entries.hasPreviousKey(line));
       if (deps.config.identityV3 || !saltOnly) {
         const type = field === 'email' || field === 'email_hash' ? IdentityType.Email : IdentityType.Phone;
-        const m = mapIdentity(Buffer.from(flh, 'base64'), entry, contexts[type], nowMs);
+        const m = mapIdentity(Buffer.from(flh, 'base64'), entries.at(line), contexts[type], nowMs);
         return { u: m.current.toString('base64'), p: m.previous === null ? null : m.previous.toString('base64'), r: m.refreshFromS };
       }
-      const previous = recent && entry.previousSalt !== null ? hashBase64TextWithSalt(flh, entry.previousSalt) : null;
-      return { u: hashBase64TextWithSalt(flh, entry.currentSalt!), p: previous, r: refreshFromSeconds(entry, nowMs) };
+      const previous = previousSalt !== null ? hashBase64TextWithSalt(flh, previousSalt) : null;
+      return { u: hashBase64TextWithSalt(flh, currentSalt), p: previous, r: refreshFromSeconds(entries.refreshFrom(line), nowMs) };
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { SaltEntry } from '../../protocol/salt-file.ts';
 import { loadSaltFile } from './salt-file-loader.ts';
+import type { SaltTable } from './salt-table.ts';
 import { bucketIndex, createBucketIdEncoder } from '../../protocol/salt-bucket.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import { StoreFormatError, asObject, asRecords, fields } from './store-json.ts';
@@ -15,7 +16,8 @@ const DEFAULT_LIFETIME_MS = 365 * 24 * 3600 * 1000;
 export interface SaltFile {
   readonly effective: number;
   readonly expires: number;
-  readonly entries: readonly SaltEntry[];
+  /** One line per bucket, held compactly (salt-table.ts). */
+  readonly entries: SaltTable;
 }
 
 export interface SaltSnapshot extends Versioned {
@@ -70,7 +72,7 @@ export function areAllSaltsExpired(snapshot: SaltSnapshot, nowMs: number): boole
 /** The salt entry (bucket) of a first-level hash at `nowMs` (spec §6.2). */
 export function saltEntryFor(snapshot: SaltSnapshot, flh: Uint8Array, nowMs: number): SaltEntry {
   const { entries } = saltFileAt(snapshot.files, nowMs);
-  return entries[bucketIndex(flh, entries.length)];
+  return entries.at(bucketIndex(flh, entries.length));
 }
 
 export const saltStore: StoreDefinition<SaltSnapshot> = {

@@ -1,0 +1,204 @@
+/**
+ * A salt file held compactly (spec §6.3, §6.5): the file's bytes plus typed arrays, instead of
+ * one frozen `SaltEntry` (and its strings) per line. At 2^20 buckets that is ~90 MB of bytes and
+ * ~45 MB of arrays, no million JS objects for the GC to mark, and a parse that allocates nothing
+ * per line, so loading or swapping a snapshot barely competes with requests.
+ *
+ * Per line the table keeps:
+ * | array          | content                                                              |
+ * | spans (x6)     | line start, line end (before the LF), current salt start/end,         |
+ * |                | previous salt start/end (byte offsets into the file)                 |
+ * | ids            | column 0                                                             |
+ * | lastUpdated    | column 1, epoch ms                                                   |
+ * | refreshFrom    | column 3, epoch ms, NaN when empty                                   |
+ * | flags          | which of current salt, previous salt, current key, previous key exist |
+ * `at(i)` decodes the whole line with the protocol parser (`parseSaltLines`), so a lazily built
+ * entry is exactly what `parseSaltFile` returns for that line. The line scanner below accepts and
+ * refuses exactly what `parseSaltLines` does, with the same reasons (test/operator/salt-table.test.ts).
+ */
+import { ProtocolError } from '../../protocol/errors.ts';
+import { parseSaltLines, type SaltEntry } from '../../protocol/salt-file.ts';
+
+const COMMA = 0x2c;
+const CR = 0x0d;
+const ZERO = 0x30;
+const NINE = 0x39;
+const MAX_FIELDS = 11;
+const MIN_FIELDS = 2;
+const MAX_INT32 = 0x7fffffff;
+const SPAN_STRIDE = 6;
+
+const HAS_CURRENT_SALT = 1;
+const HAS_PREVIOUS_SALT = 2;
+const HAS_CURRENT_KEY = 4;
+const HAS_PREVIOUS_KEY = 8;
+
+class LineError extends Error {}
+
+export class SaltTable implements Iterable<SaltEntry> {
+  constructor(
+    private readonly bytes: Buffer,
+    readonly length: number,
+    private readonly spans: Int32Array,
+    private readonly ids: Int32Array,
+    private readonly lastUpdatedMs: Float64Array,
+    private readonly refreshFromMs: Float64Array,
+    private readonly flags: Uint8Array,
+  ) {}
+
+  /** The full entry of line `i` (0-based), decoded on demand. */
+  at(i: number): SaltEntry {
+    const s = i * SPAN_STRIDE;
+    return parseSaltLines([this.bytes.toString('utf8', this.spans[s], this.spans[s + 1])], i + 1)[0];
+  }
+
+  id(i: number): number {
+    return this.ids[i];
+  }
+
+  lastUpdated(i: number): number {
+    return this.lastUpdatedMs[i];
+  }
+
+  refreshFrom(i: number): number | null {
+    const v = this.refreshFromMs[i];
+    return v === v ? v : null;
+  }
+
+  currentSalt(i: number): string | null {
+    return this.flags[i] & HAS_CURRENT_SALT ? this.span(i * SPAN_STRIDE + 2) : null;
+  }
+
+  previousSalt(i: number): string | null {
+    return this.flags[i] & HAS_PREVIOUS_SALT ? this.span(i * SPAN_STRIDE + 4) : null;
+  }
+
+  hasCurrentKey(i: number): boolean {
+    return (this.flags[i] & HAS_CURRENT_KEY) !== 0;
+  }
+
+  hasPreviousKey(i: number): boolean {
+    return (this.flags[i] & HAS_PREVIOUS_KEY) !== 0;
+  }
+
+  *[Symbol.iterator](): Iterator<SaltEntry> {
+    for (let i = 0; i < this.length; i++) yield this.at(i);
+  }
+
+  private span(s: number): string {
+    return this.bytes.toString('utf8', this.spans[s], this.spans[s + 1]);
+  }
+}
+
+/**
+ * Fills a `SaltTable` line by line, so a caller can scan a large file in slices. Lines are given
+ * as byte ranges without their LF; a trailing CR is dropped here.
+ */
+export class SaltTableBuilder {
+  private count = 0;
+  private readonly spans: Int32Array;
+  private readonly ids: Int32Array;
+  private readonly lastUpdatedMs: Float64Array;
+  private readonly refreshFromMs: Float64Array;
+  private readonly flags: Uint8Array;
+  private readonly starts = new Int32Array(MAX_FIELDS);
+  private readonly ends = new Int32Array(MAX_FIELDS);
+
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly capacity: number,
+  ) {
+    this.spans = new Int32Array(capacity * SPAN_STRIDE);
+    this.ids = new Int32Array(capacity);
+    this.lastUpdatedMs = new Float64Array(capacity);
+    this.refreshFromMs = new Float64Array(capacity);
+    this.flags = new Uint8Array(capacity);
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  /** Adds the line in bytes [start, end); throws the `parseSaltLines` error for a bad line. */
+  addLine(start: number, end: number): void {
+    const i = this.count;
+    if (i >= this.capacity) throw new RangeError('salt table capacity exceeded');
+    const fieldsEnd = end > start && this.bytes[end - 1] === CR ? end - 1 : end;
+    try {
+      this.scan(i, start, fieldsEnd);
+    } catch (err) {
+      const reason = err instanceof LineError ? err.message : 'unparsable';
+      throw new ProtocolError('ERR_FORMAT', `salt file line ${i + 1}: ${reason}`);
+    }
+    // `at` re-parses the raw line, which drops the trailing CR itself.
+    this.spans[i * SPAN_STRIDE + 1] = end;
+    this.count++;
+  }
+
+  finish(): SaltTable {
+    return new SaltTable(this.bytes, this.count, this.spans, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
+  }
+
+  /**
+   * Same checks, in the same order, as `parseLine` in src/protocol/salt-file.ts. No closures
+   * here: this runs a million times per snapshot.
+   */
+  private scan(i: number, start: number, end: number): void {
+    const { bytes, starts, ends } = this;
+    let n = 0;
+    let fieldStart = start;
+    for (let p = start; p <= end; p++) {
+      if (p === end || bytes[p] === COMMA) {
+        if (n === MAX_FIELDS) throw new LineError('wrong number of fields');
+        starts[n] = fieldStart;
+        ends[n] = p;
+        n++;
+        fieldStart = p + 1;
+      }
+    }
+    if (n < MIN_FIELDS) throw new LineError('wrong number of fields');
+    this.ids[i] = this.integer(0, MAX_INT32, 'id');
+    this.lastUpdatedMs[i] = this.integer(1, Number.MAX_SAFE_INTEGER, 'lastUpdated');
+    this.refreshFromMs[i] = 3 < n && ends[3] > starts[3] ? this.integer(3, Number.MAX_SAFE_INTEGER, 'refreshFrom') : NaN;
+    let flags = 0;
+    if (2 < n && ends[2] > starts[2]) flags |= HAS_CURRENT_SALT;
+    if (4 < n && ends[4] > starts[4]) flags |= HAS_PREVIOUS_SALT;
+    if (this.keyMaterial(n, 5, 'current key')) flags |= HAS_CURRENT_KEY;
+    if (this.keyMaterial(n, 8, 'previous key')) flags |= HAS_PREVIOUS_KEY;
+    if ((flags & (HAS_CURRENT_SALT | HAS_CURRENT_KEY)) === 0) throw new LineError('neither current salt nor current key');
+    this.flags[i] = flags;
+    const s = i * SPAN_STRIDE;
+    const { spans } = this;
+    spans[s] = start;
+    spans[s + 2] = flags & HAS_CURRENT_SALT ? starts[2] : 0;
+    spans[s + 3] = flags & HAS_CURRENT_SALT ? ends[2] : 0;
+    spans[s + 4] = flags & HAS_PREVIOUS_SALT ? starts[4] : 0;
+    spans[s + 5] = flags & HAS_PREVIOUS_SALT ? ends[4] : 0;
+  }
+
+  /** Key id, key and salt: all three or none (`parseKeyMaterial`). */
+  private keyMaterial(n: number, first: number, name: string): boolean {
+    let given = 0;
+    for (let f = first; f < first + 3; f++) if (f < n && this.ends[f] > this.starts[f]) given++;
+    if (given === 0) return false;
+    if (given < 3) throw new LineError(`incomplete ${name}`);
+    this.integer(first, MAX_INT32, `${name} id`);
+    return true;
+  }
+
+  /** ASCII digits only, at least one, value ≤ max (`parseInteger`). */
+  private integer(f: number, max: number, name: string): number {
+    const { bytes } = this;
+    const start = this.starts[f];
+    const end = this.ends[f];
+    if (end === start) throw new LineError(`bad ${name}`);
+    let value = 0;
+    for (let p = start; p < end; p++) {
+      const c = bytes[p];
+      if (c < ZERO || c > NINE) throw new LineError(`bad ${name}`);
+      value = value * 10 + (c - ZERO);
+      if (value > max) throw new LineError(`bad ${name}`);
+    }
+    return value;
+  }
+}
