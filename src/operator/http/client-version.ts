@@ -11,6 +11,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import { BoundLabels } from '../metrics/bound-labels.ts';
 
 export type PlatformType = 'InApp' | 'HasOriginHeader' | 'Other';
 
@@ -52,9 +53,11 @@ export function installClientVersionMetrics(app: FastifyInstance, registry: Regi
     return version;
   };
   // onResponse: the API key (when there is one) has been checked by then, so the contact is known.
-  app.addHook('onResponse', async (request) => {
+  const series = new BoundLabels(([api_contact, client_version, platform_type]) => counter.labels({ api_contact, client_version, platform_type }));
+  // Callback style, not async: no promise per request on the hot path (issue 6).
+  app.addHook('onResponse', (request, _reply, done) => {
     const version = clientVersionOf(request);
-    if (version === undefined) return;
-    counter.inc({ api_contact: request.client?.contact || 'unknown', client_version: label(version), platform_type: platformTypeOf(request) });
+    if (version !== undefined) series.get(request.client?.contact || 'unknown', label(version), platformTypeOf(request)).inc();
+    done();
   });
 }

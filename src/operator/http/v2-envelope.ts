@@ -9,6 +9,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { decodeRequestBody, encodeResponseEnvelope } from '../../protocol/envelope-v2.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import type { OperatorDeps } from '../deps.ts';
+import type { V2RequestState } from './request-context.ts';
 import { ClientError, Messages } from '../errors.ts';
 import { isOctetStream, rawBody } from './raw-body.ts';
 import { createReplayChecker, type ReplayChecker } from './cluster-replay-guard.ts';
@@ -24,7 +25,11 @@ function decodePlainJson(body: Buffer): Record<string, unknown> | null {
   throw new ClientError(Messages.invalidPayload);
 }
 
-async function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, replayGuard: ReplayChecker) {
+/**
+ * Decrypts and checks the envelope. Synchronous except for the replay check of a cluster worker,
+ * which asks the primary: the common single-process case allocates no promise (issue 6).
+ */
+function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, replayGuard: ReplayChecker): V2RequestState | Promise<V2RequestState> {
   const secret = request.client?.secret;
   // Role-checked routes always have a client here; a missing one is a wiring bug.
   if (!secret) throw new Error('v2 envelope route without an authenticated client');
@@ -41,30 +46,42 @@ async function decodeEnvelope(request: FastifyRequest, deps: OperatorDeps, repla
     if (isProtocolError(err)) throw new ClientError(err.message);
     throw err;
   }
+  const state: V2RequestState = { payload: decoded.payload, nonce: decoded.nonce, respondBinary: decoded.respondBinary, secret };
   // Issue 7 hook (security engineer): a nonce already seen in the freshness window is a replay;
   // one guard per cluster (cluster-replay-guard.ts).
-  await replayGuard.check(request.client?.keyId ?? '', decoded.timestampMs, decoded.nonce);
-  return { payload: decoded.payload, nonce: decoded.nonce, respondBinary: decoded.respondBinary, secret };
+  const checked = replayGuard.check(request.client?.keyId ?? '', decoded.timestampMs, decoded.nonce);
+  return checked instanceof Promise ? checked.then(() => state) : state;
 }
 
 export function installV2Envelope(app: FastifyInstance, deps: OperatorDeps): void {
   const replayGuard = createReplayChecker(() => deps.clock.now());
-  app.addHook('preHandler', async (request) => {
-    request.v2 = deps.config.enableV2Encryption
-      ? await decodeEnvelope(request, deps, replayGuard)
-      : { payload: decodePlainJson(rawBody(request.body)), nonce: undefined, respondBinary: false, secret: undefined };
+  // Callback-style hooks, not async: no promise per request on the hot path (issue 6).
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (!deps.config.enableV2Encryption) {
+      request.v2 = { payload: decodePlainJson(rawBody(request.body)), nonce: undefined, respondBinary: false, secret: undefined };
+      return done();
+    }
+    const state = decodeEnvelope(request, deps, replayGuard);
+    if (!(state instanceof Promise)) {
+      request.v2 = state;
+      return done();
+    }
+    state.then((s) => {
+      request.v2 = s;
+      done();
+    }, done);
   });
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const v2 = request.v2;
-    if (reply.statusCode !== 200 || !v2?.secret || !v2.nonce) return payload;
+    if (reply.statusCode !== 200 || !v2?.secret || !v2.nonce) return done(null, payload);
     const json = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload : String(payload);
     const envelope = encodeResponseEnvelope(v2.secret, deps.clock.now(), v2.nonce, json);
     if (v2.respondBinary) {
       reply.header('content-type', 'application/octet-stream');
-      return envelope;
+      return done(null, envelope);
     }
     reply.header('content-type', 'text/plain');
-    return envelope.toString('base64');
+    done(null, envelope.toString('base64'));
   });
 }
 

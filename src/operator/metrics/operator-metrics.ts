@@ -4,6 +4,7 @@
  * where it has them; HTTP metrics use the route pattern, never the raw URL.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { BoundLabels } from './bound-labels.ts';
 import type { HealthRegistry } from './health.ts';
 
 export class OperatorMetrics {
@@ -26,6 +27,19 @@ export class OperatorMetrics {
   );
 
   readonly siteKeysetStatus = this.counter('uid2_site_keyset_status', 'Site key selection outcome (spec §8.2)', ['status']);
+
+  /** Hot-path children (bound-labels.ts): request counter and latency by method, route, code. */
+  readonly httpByRoute = new BoundLabels(([method, path, code]) => {
+    const labels = { method, path, code };
+    return { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+  });
+
+  /** Token outcome children by site, endpoint, status and CSTG flag. */
+  readonly tokenResponseBy = new BoundLabels(([site_id, token_endpoint, token_response_status, cstg]) =>
+    this.tokenResponses.labels({ site_id, token_endpoint, token_response_status, cstg }),
+  );
+
+  readonly siteKeysetStatusBy = new BoundLabels(([status]) => this.siteKeysetStatus.labels({ status }));
   readonly storeVersion = this.gauge('uid2_config_store_version', 'Version of the loaded store snapshot', ['store']);
   readonly storeEntryCount = this.gauge('uid2_config_store_entry_count', 'Entries in the loaded store snapshot', ['store']);
   readonly storeRefreshed = this.counter('uid2_config_store_refreshed_total', 'Successful store reloads', ['store']);

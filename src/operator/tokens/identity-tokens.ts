@@ -56,7 +56,7 @@ export function issueIdentity(deps: OperatorDeps, req: IdentityRequest, nowMs: n
   const keys = deps.stores.keysetKeys.current();
   const master = masterKey(keys, nowMs);
   const site = selectSiteKey(deps.stores.keysets.current(), keys, req.siteId, nowMs);
-  deps.metrics.siteKeysetStatus.inc({ status: site.status });
+  deps.metrics.siteKeysetStatusBy.get(site.status).inc();
   const refresh = refreshKey(keys, nowMs);
   if (!master || !site.key || !refresh) throw new NoActiveKey();
 

@@ -4,10 +4,6 @@ import type { OperatorDeps } from '../deps.ts';
 export type TokenEndpoint = 'generate' | 'refresh' | 'client_side_token_generate' | 'validate' | 'logout';
 
 export function recordTokenResponse(deps: OperatorDeps, endpoint: TokenEndpoint, siteId: number | undefined, status: string): void {
-  deps.metrics.tokenResponses.inc({
-    site_id: siteId === undefined ? 'unknown' : String(siteId),
-    token_endpoint: endpoint,
-    token_response_status: status,
-    cstg: endpoint === 'client_side_token_generate' ? 'true' : 'false',
-  });
+  const site = siteId === undefined ? 'unknown' : String(siteId);
+  deps.metrics.tokenResponseBy.get(site, endpoint, status, endpoint === 'client_side_token_generate' ? 'true' : 'false').inc();
 }
