@@ -88,6 +88,34 @@ async function readDataset(dir: string): Promise<{ apiKey: string; secret: strin
   }
 }
 
+/** Attempts to start a service whose port another process took in the meantime (see free-port.ts). */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts a service on freshly chosen ports and waits until it is healthy. `freePort` releases the
+ * port before the child binds it, so a concurrent process can take it first: on EADDRINUSE the
+ * service is started again on new ports. The running service is added to `started` (for stop).
+ */
+async function launch(
+  started: Array<{ close(): Promise<void> }>,
+  healthTimeoutMs: number,
+  make: () => Promise<ChildService>,
+): Promise<ChildService> {
+  for (let attempt = 1; ; attempt++) {
+    const service = await make();
+    started.push(service);
+    service.start();
+    try {
+      await service.waitHealthy(healthTimeoutMs);
+      return service;
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !service.recentOutput().includes('EADDRINUSE')) throw err;
+      await service.stop();
+      started.splice(started.indexOf(service), 1);
+    }
+  }
+}
+
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const dir = resolve(options.dataDir);
   const storage = options.storage ?? 'fs';
@@ -116,61 +144,59 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (storage === 'azure') await uploadStores(dir, connection!, CORE_CONTAINER);
 
     const storageArgs = ['--storage', storage];
-    const optoutPort = await freePort();
-    const optout = new ChildService({
-      name: 'optout',
-      args: ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1', ...storageArgs],
-      url: `http://127.0.0.1:${optoutPort}`,
-      env: azureEnv,
-      logFile: join(logs, 'optout.log'),
+    const optout = await launch(started, healthTimeoutMs, async () => {
+      const optoutPort = await freePort();
+      return new ChildService({
+        name: 'optout',
+        args: ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1', ...storageArgs],
+        url: `http://127.0.0.1:${optoutPort}`,
+        env: azureEnv,
+        logFile: join(logs, 'optout.log'),
+      });
     });
-    started.push(optout);
-    optout.start();
-    await optout.waitHealthy(healthTimeoutMs);
 
     await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs, extra: platform.coreConfig });
-    const corePort = await freePort();
-    const coreUrl = `http://127.0.0.1:${corePort}`;
-    const core = new ChildService({
-      name: 'core',
-      args: ['core', '--data', dir, '--port', String(corePort), '--host', '127.0.0.1', '--public-url', coreUrl, ...storageArgs, '--container', CORE_CONTAINER],
-      url: coreUrl,
-      env: azureEnv,
-      logFile: join(logs, 'core.log'),
-    });
-    started.push(core);
-    core.start();
-    await core.waitHealthy(healthTimeoutMs);
-
-    const operators: ChildService[] = [];
-    const operatorMetrics: string[] = [];
-    for (let i = 0; i < count; i++) {
-      const port = await freePort();
-      const metricsPort = await freePort();
-      const op = new ChildService({
-        name: `operator-${i}`,
-        // The data set's operator config supplies the demo settings; the environment adds attested mode.
-        args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE)],
-        url: `http://127.0.0.1:${port}`,
-        env: operatorEnv({
-          index: i,
-          coreUrl,
-          optoutUrl: optout.url,
-          operatorKey,
-          port,
-          metricsPort,
-          refreshMs,
-          optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
-          platform: platform.operatorEnv,
-        }),
-        logFile: join(logs, `operator-${i}.log`),
+    const core = await launch(started, healthTimeoutMs, async () => {
+      const corePort = await freePort();
+      const coreUrl = `http://127.0.0.1:${corePort}`;
+      return new ChildService({
+        name: 'core',
+        args: ['core', '--data', dir, '--port', String(corePort), '--host', '127.0.0.1', '--public-url', coreUrl, ...storageArgs, '--container', CORE_CONTAINER],
+        url: coreUrl,
+        env: azureEnv,
+        logFile: join(logs, 'core.log'),
       });
-      started.push(op);
-      operators.push(op);
-      operatorMetrics.push(`http://127.0.0.1:${metricsPort}/metrics`);
-      op.start();
-    }
-    await Promise.all(operators.map((op) => op.waitHealthy(healthTimeoutMs)));
+    });
+    const coreUrl = core.url;
+
+    const launches = Array.from({ length: count }, (_, i) => {
+      let metricsPort = 0;
+      return launch(started, healthTimeoutMs, async () => {
+        const port = await freePort();
+        metricsPort = await freePort();
+        return new ChildService({
+          name: `operator-${i}`,
+          // The data set's operator config supplies the demo settings; the environment adds attested mode.
+          args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE)],
+          url: `http://127.0.0.1:${port}`,
+          env: operatorEnv({
+            index: i,
+            coreUrl,
+            optoutUrl: optout.url,
+            operatorKey,
+            port,
+            metricsPort,
+            refreshMs,
+            optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
+            platform: platform.operatorEnv,
+          }),
+          logFile: join(logs, `operator-${i}.log`),
+        });
+      }).then((op) => ({ op, metrics: `http://127.0.0.1:${metricsPort}/metrics` }));
+    });
+    const launched = await Promise.all(launches);
+    const operators = launched.map((l) => l.op);
+    const operatorMetrics = launched.map((l) => l.metrics);
 
     return {
       summary: { core: core.url, optout: optout.url, operators: operators.map((o) => o.url), api_key: dataset.apiKey, secret: dataset.secret },
