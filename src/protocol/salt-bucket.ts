@@ -9,6 +9,7 @@
  * npm hashids 2.3 produces the same ids as upstream's org.hashids 1.0.3 (vectors `bucket_ids`).
  */
 import Hashids from 'hashids';
+import { base64DigitAt } from './base64-digits.ts';
 import { ProtocolError } from './errors.ts';
 
 /** Number of salt buckets in production; a file of exactly this size is indexed without modulo. */
@@ -39,16 +40,22 @@ export function createBucketIdEncoder(secret: string, prefix: string): (id: numb
   };
 }
 
-const firstBytes = Buffer.alloc(3);
-
 /**
- * `bucketIndex` of a first-level hash held as base64 text: its first 4 characters are exactly
- * bytes 0..2 (the identity-map hot path keeps hashes as text). Synchronous, so one scratch
- * buffer serves every call.
+ * `bucketIndex` of a first-level hash held as standard base64 text: its first 4 characters are
+ * exactly bytes 0..2 (the identity-map hot path keeps hashes as text), decoded here without a
+ * Buffer.
  */
 export function bucketIndexOfBase64(flhBase64: string, entryCount: number): number {
-  if (flhBase64.length < 4 || firstBytes.write(flhBase64.slice(0, 4), 'base64') !== 3) {
-    throw new ProtocolError('ERR_TOO_SHORT', 'first-level hash too short');
+  if (!Number.isSafeInteger(entryCount) || entryCount <= 0) {
+    throw new ProtocolError('ERR_FORMAT', 'salt file has no entries');
   }
-  return bucketIndex(firstBytes, entryCount);
+  const a = base64DigitAt(flhBase64, 0);
+  const b = base64DigitAt(flhBase64, 1);
+  const c = base64DigitAt(flhBase64, 2);
+  const d = base64DigitAt(flhBase64, 3);
+  if ((a | b | c | d) < 0) throw new ProtocolError('ERR_TOO_SHORT', 'first-level hash too short');
+  // 24 bits = bytes 0..2; idx20 = byte0 << 12 | byte1 << 4 | (byte2 & 0x0F) (spec §6.2).
+  const bits = (a << 18) | (b << 12) | (c << 6) | d;
+  const idx20 = ((bits >> 8) << 4) | (bits & 0x0f);
+  return entryCount === FULL_BUCKET_COUNT ? idx20 : idx20 % entryCount;
 }

@@ -54,6 +54,18 @@ test('matches a Map of base64 keys, duplicates and 33-byte ids included', () => 
   assert.equal(byIdentity.has(known.replace(/=$/, '')), false);
   assert.equal(byIdentity.has(`${known}AAAA`), false);
   assert.equal(byIdentity.get('not base64!'), undefined);
+  // Same bytes, other text: unused low bits set, the URL-safe alphabet, a lone 33-byte id as identity.
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (const key of ref.byIdentity.keys()) {
+    const last = ALPHABET.indexOf(key[42]);
+    assert.equal(last & 3, 0);
+    assert.equal(byIdentity.get(`${key.slice(0, 42)}${ALPHABET[last | 1]}=`), undefined);
+    if (/[+/]/.test(key)) assert.equal(byIdentity.get(key.replace(/\+/g, '-').replace(/\//g, '_')), undefined);
+  }
+  for (const key of ref.byAdId.keys()) {
+    assert.equal(byIdentity.get(key), ref.byIdentity.get(key));
+    if (/[+/]/.test(key)) assert.equal(byAdId.get(key.replace(/\+/g, '-').replace(/\//g, '_')), undefined);
+  }
 });
 
 test('an empty index answers nothing', () => {

@@ -5,6 +5,7 @@ import {
   BUCKET_ID_MIN_LENGTH,
   bucketIndex,
   bucketIndex20,
+  bucketIndexOfBase64,
   createBucketIdEncoder,
   FULL_BUCKET_COUNT,
 } from '../../src/protocol/salt-bucket.ts';
@@ -18,6 +19,7 @@ vectors.bucket_index.forEach((v: { first_level_hash_b64: string; idx20: number; 
     const flh = Buffer.from(v.first_level_hash_b64, 'base64');
     assert.equal(bucketIndex20(flh), v.idx20);
     assert.equal(bucketIndex(flh, v.entry_count), v.index);
+    assert.equal(bucketIndexOfBase64(v.first_level_hash_b64, v.entry_count), v.index);
   });
 });
 
@@ -39,6 +41,19 @@ test('bucketIndex stays in range for any FLH and entry count', () => {
     }),
     { numRuns: 200 },
   );
+});
+
+test('bucketIndexOfBase64 of the base64 text equals bucketIndex of the bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.integer({ min: 1, max: FULL_BUCKET_COUNT + 5 }), (flh, n) => {
+      assert.equal(bucketIndexOfBase64(Buffer.from(flh).toString('base64'), n), bucketIndex(flh, n));
+      assert.equal(bucketIndexOfBase64(Buffer.from(flh).toString('base64'), FULL_BUCKET_COUNT), bucketIndex20(flh));
+    }),
+    { numRuns: 1000 },
+  );
+  assert.throws(() => bucketIndexOfBase64('AB=', 5), (e) => isProtocolError(e, 'ERR_TOO_SHORT'));
+  assert.throws(() => bucketIndexOfBase64('AB*C', 5), (e) => isProtocolError(e, 'ERR_TOO_SHORT'));
+  assert.throws(() => bucketIndexOfBase64('ABCD', 0), (e) => isProtocolError(e, 'ERR_FORMAT'));
 });
 
 test('bad bucket inputs throw typed errors', () => {

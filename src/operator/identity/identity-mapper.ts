@@ -21,11 +21,16 @@ export type MapOutcome =
   | { kind: 'optout' }
   | { kind: 'mapped'; flh: Buffer; entry: SaltEntry; identity: Identity };
 
-/** One element of a map v3 answer (spec §4.6). */
-export type MapV3Element = { u: string; p: string | null; r: number } | { e: 'optout' | 'invalid identifier' };
+/**
+ * JSON text of map v3 answer elements (spec §4.6): `{"u","p","r"}` or `{"e"}`. Written directly
+ * (5,000 per request): raw UIDs are base64 and `r` an integer, so nothing needs escaping.
+ */
+const INVALID_JSON = '{"e":"invalid identifier"}';
+const OPTED_OUT_JSON = '{"e":"optout"}';
 
-const INVALID: MapV3Element = Object.freeze({ e: 'invalid identifier' });
-const OPTED_OUT: MapV3Element = Object.freeze({ e: 'optout' });
+function mappedJson(u: string, p: string | null, r: number): string {
+  return p === null ? `{"u":"${u}","p":null,"r":${r}}` : `{"u":"${u}","p":"${p}","r":${r}}`;
+}
 const DAY_MS = 86_400_000;
 
 export interface IdentityMapper {
@@ -37,11 +42,11 @@ export interface IdentityMapper {
   /** Current/previous raw UID and refresh-from seconds (map v3). */
   full(outcome: Extract<MapOutcome, { kind: 'mapped' }>): { current: Buffer; previous: Buffer | null; refreshFromS: number };
   /**
-   * One map v3 element. Same result as `resolve` + `full`, but hashes stay base64 text for
-   * salt-based v2 buckets (the common case: three one-shot SHA-256 calls and no Buffers);
-   * v3/v4 raw UIDs go through `mapIdentity`.
+   * One map v3 element as JSON text. Same result as `resolve` + `full`, but hashes stay base64
+   * text for salt-based v2 buckets (the common case: three one-shot SHA-256 calls and no
+   * Buffers); v3/v4 raw UIDs go through `mapIdentity`.
    */
-  v3(field: IdentityField, value: unknown): MapV3Element;
+  v3Json(field: IdentityField, value: unknown): string;
 }
 
 export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
@@ -71,11 +76,11 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
     full(o) {
       return mapIdentity(o.flh, o.entry, contexts[o.identity.type], nowMs);
     },
-    v3(field, value) {
+    v3Json(field, value) {
       const hash = identityHashBase64(field, value);
-      if (hash === null) return INVALID;
+      if (hash === null) return INVALID_JSON;
       const flh = hashBase64TextWithSalt(hash, salts.firstLevelSalt);
-      if (isOptedOutBase64(salts, optout, flh, 'generate')) return OPTED_OUT;
+      if (isOptedOutBase64(salts, optout, flh, 'generate')) return OPTED_OUT_JSON;
       const line = bucketIndexOfBase64(flh, entries.length);
       const currentSalt = entries.currentSalt(line);
       const recent = Math.trunc((nowMs - entries.lastUpdated(line)) / DAY_MS) < PREVIOUS_UID_DAYS;
@@ -84,10 +89,10 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
       if (deps.config.identityV3 || !saltOnly) {
         const type = field === 'email' || field === 'email_hash' ? IdentityType.Email : IdentityType.Phone;
         const m = mapIdentity(Buffer.from(flh, 'base64'), entries.at(line), contexts[type], nowMs);
-        return { u: m.current.toString('base64'), p: m.previous === null ? null : m.previous.toString('base64'), r: m.refreshFromS };
+        return mappedJson(m.current.toString('base64'), m.previous === null ? null : m.previous.toString('base64'), m.refreshFromS);
       }
       const previous = previousSalt !== null ? hashBase64TextWithSalt(flh, previousSalt) : null;
-      return { u: hashBase64TextWithSalt(flh, currentSalt), p: previous, r: refreshFromSeconds(entries.refreshFrom(line), nowMs) };
+      return mappedJson(hashBase64TextWithSalt(flh, currentSalt), previous, refreshFromSeconds(entries.refreshFrom(line), nowMs));
     },
   };
 }

@@ -3,7 +3,7 @@
  * Each handler reads the request, resolves every input through one per-request `IdentityMapper`
  * and returns `{"status":"success","body":...}`; the envelope plugin encrypts it.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IDENTITY_FIELDS, type IdentityField } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, Messages } from '../errors.ts';
@@ -94,16 +94,21 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
   });
 
-  app.post('/v3/identity/map', mapper, async (request: FastifyRequest) => {
+  app.post('/v3/identity/map', mapper, async (request: FastifyRequest, reply: FastifyReply) => {
     const payload = request.v2?.payload ?? null;
     const input = v3Input(payload, phoneSupport);
     checkServiceLink(deps, request.client, payload ?? {}, 'MAPPER');
     const m = createIdentityMapper(deps);
-    const body: Record<string, unknown[]> = {};
-    for (const field of IDENTITY_FIELDS) {
-      body[field] = input[field].map((value) => m.v3(field, value));
-    }
-    return success(body);
+    // The answer is written as JSON text: the same bytes as serializing success(body) with the
+    // fields in IDENTITY_FIELDS order, without 5,000 element objects to build and stringify.
+    const lists = IDENTITY_FIELDS.map((field) => {
+      const values = input[field];
+      const elements = new Array<string>(values.length);
+      for (let i = 0; i < values.length; i++) elements[i] = m.v3Json(field, values[i]);
+      return `"${field}":[${elements.join(',')}]`;
+    });
+    reply.type('application/json; charset=utf-8');
+    return `{"status":"success","body":{${lists.join(',')}}}`;
   });
 
   app.post('/v2/identity/buckets', mapper, async (request: FastifyRequest) => {

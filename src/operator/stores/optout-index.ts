@@ -12,6 +12,7 @@
  * timestamp 0 are not opt-outs (§10.1) and are left out. Lookups take the key as base64 text, as
  * the routes and the tests hold it.
  */
+import { base64DigitAt } from '../../protocol/base64-digits.ts';
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 
 export type OptOutKeyKind = 'identity' | 'advertising';
@@ -24,6 +25,9 @@ export interface OptOutLookup {
 }
 
 const HASH_SIZE = 32;
+/** Base64 text of 32 bytes (with one "=") and of 33 bytes (no padding). */
+const KEY_TEXT_LENGTH = 44;
+const PAD = 0x3d;
 const RECORD_WORDS = OPTOUT_RECORD_SIZE / 4;
 const KEY_WORDS = HASH_SIZE / 4;
 const TIMESTAMP_WORD = 16;
@@ -136,14 +140,13 @@ export class OptOutIndex implements OptOutLookup {
   }
 
   get(base64Key: string): number | undefined {
-    // 44 chars decode to 32 bytes (identity hashes, v2 ad ids) or 33 (v3/v4 ad ids).
-    if (Buffer.byteLength(base64Key, 'base64') > this.probe.length) return undefined;
-    const n = this.probe.write(base64Key, 'base64');
+    const n = this.decodeKey(base64Key);
     let prefix: number;
     if (n === HASH_SIZE) prefix = -1;
     else if (n === HASH_SIZE + 1 && this.kind === 'advertising' && this.probe[0] <= TYPE_MASK) prefix = this.probe[0];
     else return undefined;
-    this.probe.copy(this.probeKey, 0, n - HASH_SIZE, n);
+    const { probe, probeKey } = this;
+    for (let i = 0, from = n - HASH_SIZE; i < HASH_SIZE; i++) probeKey[i] = probe[from + i];
     const print = fingerprint(this.probeWords, 0, prefix);
     const { table, mask } = this;
     for (let slot = print & mask; table[slot * 2] !== 0; slot = (slot + 1) & mask) {
@@ -152,11 +155,44 @@ export class OptOutIndex implements OptOutLookup {
       const w = this.at;
       const base = this.atBase;
       if ((this.kind === 'identity' || prefixAt(w, base) === prefix) && sameKey(w, base + this.keyWord, this.probeWords, 0)) {
-        // Keys match as exact base64 text, like a Map of base64 strings: Node's decoder is lenient.
-        return this.probe.toString('base64', 0, n) === base64Key ? timestampAt(w, base) : undefined;
+        return timestampAt(w, base);
       }
     }
     return undefined;
+  }
+
+  /**
+   * Decodes a key into `probe` and returns its byte count, or 0. Keys match as exact base64 text,
+   * like a Map of base64 strings, so only canonical standard base64 of 32 bytes (43 characters
+   * and "=") or 33 bytes (44 characters) can match; anything else is refused here, in plain JS
+   * (a Buffer decode per lookup costs more than the probe itself on the identity-map hot path).
+   */
+  private decodeKey(text: string): number {
+    if (text.length !== KEY_TEXT_LENGTH) return 0;
+    const probe = this.probe;
+    const padded = text.charCodeAt(KEY_TEXT_LENGTH - 1) === PAD;
+    const fullQuads = padded ? KEY_TEXT_LENGTH / 4 - 1 : KEY_TEXT_LENGTH / 4;
+    for (let q = 0; q < fullQuads; q++) {
+      const a = base64DigitAt(text, 4 * q);
+      const b = base64DigitAt(text, 4 * q + 1);
+      const c = base64DigitAt(text, 4 * q + 2);
+      const d = base64DigitAt(text, 4 * q + 3);
+      if ((a | b | c | d) < 0) return 0;
+      const bits = (a << 18) | (b << 12) | (c << 6) | d;
+      probe[3 * q] = bits >> 16;
+      probe[3 * q + 1] = (bits >> 8) & 0xff;
+      probe[3 * q + 2] = bits & 0xff;
+    }
+    if (!padded) return HASH_SIZE + 1;
+    const a = base64DigitAt(text, KEY_TEXT_LENGTH - 4);
+    const b = base64DigitAt(text, KEY_TEXT_LENGTH - 3);
+    const c = base64DigitAt(text, KEY_TEXT_LENGTH - 2);
+    // Canonical text leaves the 2 unused low bits of the last character zero.
+    if ((a | b | c) < 0 || (c & 3) !== 0) return 0;
+    const bits = (a << 12) | (b << 6) | c;
+    probe[HASH_SIZE - 2] = bits >> 10;
+    probe[HASH_SIZE - 1] = (bits >> 2) & 0xff;
+    return HASH_SIZE;
   }
 
   has(base64Key: string): boolean {
