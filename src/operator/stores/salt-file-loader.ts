@@ -27,16 +27,17 @@ function contentEnd(bytes: Buffer): number {
   return end;
 }
 
-function lineCount(bytes: Buffer, end: number): number {
-  if (end === 0) return 0;
-  let lines = 1;
-  for (let lf = bytes.indexOf(LF); lf >= 0 && lf < end; lf = bytes.indexOf(LF, lf + 1)) lines++;
-  return lines;
-}
+/** Salt lines are ~90 bytes; a low guess only costs a doubling or two of the table's arrays. */
+const GUESS_LINE_BYTES = 64;
+/** A metadata `size` that implies shorter lines than this is not trusted for the first guess. */
+const MIN_GUESS_LINE_BYTES = 32;
 
 export async function loadSaltFile(bytes: Buffer, expectedCount?: number): Promise<SaltTable> {
   const end = contentEnd(bytes);
-  const builder = new SaltTableBuilder(bytes, lineCount(bytes, end));
+  // Sized from the metadata `size` when given: counting the lines first would block the event
+  // loop for one pass over the whole file.
+  const guess = expectedCount !== undefined && expectedCount <= end / MIN_GUESS_LINE_BYTES ? expectedCount : Math.ceil(end / GUESS_LINE_BYTES);
+  const builder = new SaltTableBuilder(bytes, guess);
   let start = 0;
   let sliceEnd = SLICE_BYTES;
   while (start < end) {

@@ -35,6 +35,11 @@ const HAS_PREVIOUS_KEY = 8;
 
 class LineError extends Error {}
 
+function widened<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
 export class SaltTable implements Iterable<SaltEntry> {
   constructor(
     private readonly bytes: Buffer,
@@ -96,18 +101,22 @@ export class SaltTable implements Iterable<SaltEntry> {
  */
 export class SaltTableBuilder {
   private count = 0;
-  private readonly spans: Int32Array;
-  private readonly ids: Int32Array;
-  private readonly lastUpdatedMs: Float64Array;
-  private readonly refreshFromMs: Float64Array;
-  private readonly flags: Uint8Array;
+  private capacity: number;
+  private spans: Int32Array;
+  private ids: Int32Array;
+  private lastUpdatedMs: Float64Array;
+  private refreshFromMs: Float64Array;
+  private flags: Uint8Array;
   private readonly starts = new Int32Array(MAX_FIELDS);
   private readonly ends = new Int32Array(MAX_FIELDS);
 
+  /** `capacity` is a first guess at the line count (e.g. the metadata `size`); the arrays grow past it. */
   constructor(
     private readonly bytes: Buffer,
-    private readonly capacity: number,
+    capacity: number,
   ) {
+    capacity = Math.max(1, capacity);
+    this.capacity = capacity;
     this.spans = new Int32Array(capacity * SPAN_STRIDE);
     this.ids = new Int32Array(capacity);
     this.lastUpdatedMs = new Float64Array(capacity);
@@ -122,7 +131,7 @@ export class SaltTableBuilder {
   /** Adds the line in bytes [start, end); throws the `parseSaltLines` error for a bad line. */
   addLine(start: number, end: number): void {
     const i = this.count;
-    if (i >= this.capacity) throw new RangeError('salt table capacity exceeded');
+    if (i >= this.capacity) this.grow();
     const fieldsEnd = end > start && this.bytes[end - 1] === CR ? end - 1 : end;
     try {
       this.scan(i, start, fieldsEnd);
@@ -136,7 +145,26 @@ export class SaltTableBuilder {
   }
 
   finish(): SaltTable {
-    return new SaltTable(this.bytes, this.count, this.spans, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
+    const n = this.count;
+    if (n < this.capacity) {
+      // Over-allocated (no or wrong size guess): keep only what is used.
+      this.spans = this.spans.slice(0, n * SPAN_STRIDE);
+      this.ids = this.ids.slice(0, n);
+      this.lastUpdatedMs = this.lastUpdatedMs.slice(0, n);
+      this.refreshFromMs = this.refreshFromMs.slice(0, n);
+      this.flags = this.flags.slice(0, n);
+    }
+    return new SaltTable(this.bytes, n, this.spans, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    this.spans = widened(this.spans, new Int32Array(capacity * SPAN_STRIDE));
+    this.ids = widened(this.ids, new Int32Array(capacity));
+    this.lastUpdatedMs = widened(this.lastUpdatedMs, new Float64Array(capacity));
+    this.refreshFromMs = widened(this.refreshFromMs, new Float64Array(capacity));
+    this.flags = widened(this.flags, new Uint8Array(capacity));
+    this.capacity = capacity;
   }
 
   /**
