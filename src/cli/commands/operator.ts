@@ -8,7 +8,7 @@
  * node:cluster worker processes (src/operator/cluster); 1 runs the operator in this process.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
+import { ClusterStopped, defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
 import { collect, portNumber } from '../option-parsers.ts';
 import { closeOnSignal, runOrExit } from '../service-lifecycle.ts';
@@ -47,6 +47,13 @@ async function runOperatorCluster(opts: OperatorRunOptions, workers: number): Pr
   const cluster = await startOperatorCluster({
     workers,
     operator: { dataDir: opts.data, files: opts.config, flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } },
+  }).catch((err: unknown) => {
+    // SIGTERM/SIGINT while the workers were starting is an orderly stop, not a failure.
+    if (err instanceof ClusterStopped) {
+      process.stderr.write(`uid2: ${err.message}\n`);
+      process.exit(0);
+    }
+    throw err;
   });
   process.stdout.write(`operator listening on http://${cluster.host}:${cluster.port} (metrics on :${cluster.metricsPort}/metrics), ${workers} workers\n`);
   cluster.once('fatal', (e: FatalEvent) => {
