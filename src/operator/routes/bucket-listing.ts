@@ -33,8 +33,10 @@ export function formatBucketTimestamp(ms: number): string {
 export function modifiedBuckets(salts: SaltSnapshot, sinceMs: number, nowMs: number): { bucket_id: string; last_updated: string }[] {
   const { entries } = saltFileAt(salts.files, nowMs);
   const out: { bucket_id: string; last_updated: string }[] = [];
-  for (const e of entries) {
-    if (e.lastUpdated >= sinceMs) out.push({ bucket_id: salts.bucketId(e.id), last_updated: formatBucketTimestamp(e.lastUpdated) });
+  // The compact table's accessors read two numbers per line; no entry object is decoded.
+  for (let i = 0; i < entries.length; i++) {
+    const lastUpdated = entries.lastUpdated(i);
+    if (lastUpdated >= sinceMs) out.push({ bucket_id: salts.bucketId(entries.id(i)), last_updated: formatBucketTimestamp(lastUpdated) });
   }
   return out;
 }
