@@ -24,7 +24,8 @@ if (files.length === 0) {
 const concurrency = process.env.TEST_CONCURRENCY ?? '1';
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files.map((f) => relative('.', f))],
+  // A file (or test) still running after 10 minutes is hung: fail it instead of blocking the run.
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative('.', f))],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
