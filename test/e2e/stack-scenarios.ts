@@ -168,10 +168,14 @@ export async function revokedOperatorExits(t: TestContext, c: ScenarioContext): 
   const added = await admin(c, ['add-operator', '--name', 'e2e-revoked', '--site', String(DEMO_SITE_ID)]);
   const key = /operator_key: (\S+)/.exec(added)?.[1];
   assert.ok(key, 'add-operator prints the new key');
-  const op = await startExtraOperator(t, c, 'operator-revoked', key);
-  // OptOut reads the operator keys from the same backend as Core: 400 = key accepted, bad request.
+  // Core and OptOut poll the operator keys; the operator must not start before both know the key
+  // (an unknown key is a 401, which makes the operator exit at start-up). 400 = key accepted, bad request.
   const replicate = async () => (await fetch(`${c.stack.summary.optout}/optout/replicate`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })).status;
+  const attest = async () =>
+    (await fetch(`${c.stack.summary.core}/attest`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })).status;
   await eventually('OptOut to know the new key', async () => (await replicate()) === 400);
+  await eventually('Core to know the new key', async () => (await attest()) === 400);
+  const op = await startExtraOperator(t, c, 'operator-revoked', key);
   await admin(c, ['revoke-operator', 'e2e-revoked']);
   await eventually('the revoked operator to exit', async () => !op.service.isRunning(), 60_000);
   assert.equal(op.service.exitCode, 1);
