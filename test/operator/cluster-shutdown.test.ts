@@ -7,11 +7,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDemoDataset } from '../../src/core/dataset/index.ts';
+import { childrenOf } from '../../scripts/soak/process-memory.ts';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'uid2-cluster-stop-'));
@@ -26,20 +27,14 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Operator worker pids whose parent is `pid` (from /proc, Linux only like the deployment). */
 function workersOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
+  // tsx's esbuild service is a child too: only operator workers count.
+  return childrenOf(pid).filter((child) => {
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Field 4 (ppid) follows the parenthesised command name, which may contain spaces.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      // tsx's esbuild service is a child too: only operator workers count.
-      if (ppid === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('operator-worker')) out.push(Number(entry));
+      return readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('operator-worker');
     } catch {
-      // the process exited while we looked
+      return false; // the process exited while we looked
     }
-  }
-  return out;
+  });
 }
 
 function groupAlive(pgid: number): boolean {
