@@ -44,8 +44,10 @@ export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Pro
       }
     }
     const now = deps.clock.now();
-    const flh = flhOf(deps, identity);
-    if (isOptedOut(deps.stores.salts.current(), deps.stores.optout.current(), flh, 'generate')) {
+    // One salt snapshot for the first-level hash and the opt-out check (style: read a ref once).
+    const salts = deps.stores.salts.current();
+    const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
+    if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
       recordTokenResponse(deps, 'generate', siteId, 'optout');
       return { status: 'optout' };
     }
