@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
+import { installNativeKernels } from '../native/index.ts';
 import { buildOperatorApp } from './app.ts';
 import type { ConfigSources } from './config/config-layers.ts';
 import { loadOperatorConfig, type OperatorConfig } from './config/operator-config.ts';
@@ -20,6 +21,8 @@ import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
 import { createAttestedSync } from './sync/attested-sync.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
+// Native AES-GCM/SHA-256 kernels when the addon is built (issue 6); node:crypto otherwise.
+installNativeKernels();
 
 export interface OperatorOptions extends ConfigSources {
   /**
