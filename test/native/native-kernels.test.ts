@@ -4,11 +4,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createCipheriv, hash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { installNativeKernels, nativeKernelStatus } from '../../src/native/index.ts';
 import { aesGcmDecrypt, aesGcmDecryptDetached, aesGcmEncrypt, aesGcmSealInto } from '../../src/protocol/aes.ts';
 import { cryptoKernels, useCryptoKernels } from '../../src/protocol/crypto-kernels.ts';
+import { repoRoot } from '../support/shared.ts';
 import { requireKernels, skipReason } from './native-support.ts';
 
 const skip = skipReason();
@@ -30,6 +35,33 @@ test('status: the addon is built and loaded on this machine', { skip }, () => {
   assert.equal(installNativeKernels(), true);
   assert.equal(installNativeKernels(), true, 'idempotent');
   assert.equal(cryptoKernels(), requireKernels());
+});
+
+test('status: UID2_NATIVE=off never loads the addon and says why', () => {
+  const probe =
+    "const n = await import('./src/native/index.ts'); process.stdout.write(JSON.stringify([n.installNativeKernels(), n.nativeKernelStatus()]));";
+  const env: NodeJS.ProcessEnv = { ...process.env, UID2_NATIVE: 'off' };
+  delete env.NODE_TEST_CONTEXT;
+  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout), [false, { loaded: false, reason: 'disabled by UID2_NATIVE=off' }]);
+});
+
+test('the addon loads and works in a worker thread (one context set per thread)', { skip }, async () => {
+  requireKernels();
+  const addon = join(repoRoot, 'native', 'build', 'Release', 'uid2_native.node');
+  const code = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const addon = require(workerData);
+    const key = new Uint8Array(32).fill(7), buf = new Uint8Array(12 + 5 + 16);
+    buf.set([104, 101, 108, 108, 111], 12);
+    addon.gcmSealInPlace(key, buf, 0, 5, null);
+    const out = new Uint8Array(5);
+    parentPort.postMessage({ ok: addon.gcmOpenInto(key, buf.subarray(0, 12), buf.subarray(12), null, out), text: Buffer.from(out).toString() });`;
+  const worker = new Worker(code, { eval: true, workerData: addon });
+  const [message] = (await once(worker, 'message')) as [{ ok: boolean; text: string }];
+  await worker.terminate();
+  assert.deepEqual(message, { ok: true, text: 'hello' });
 });
 
 test('gcmSealInPlace / gcmOpenInto equal node:crypto at any offset, in views, with and without AAD', { skip }, () => {
