@@ -21,7 +21,7 @@ export const MAX_TRACKED_VERSIONS = 200;
 export const OTHER_VERSION = 'other';
 
 /** The client version a request names, header first, then `?client=`. */
-export function clientVersionOf(request: FastifyRequest): string | undefined {
+export function clientVersionOf(request: Pick<FastifyRequest, 'headers' | 'url'>): string | undefined {
   const header = request.headers['x-uid2-client-version'];
   if (typeof header === 'string' && header.length > 0) return header;
   const query = request.url.indexOf('?');
@@ -31,33 +31,47 @@ export function clientVersionOf(request: FastifyRequest): string | undefined {
 }
 
 /** Upstream `getPlatformType`: in-app SDK version, else browser (Origin header), else other. */
-export function platformTypeOf(request: FastifyRequest): PlatformType {
+export function platformTypeOf(request: Pick<FastifyRequest, 'headers'>): PlatformType {
   const version = request.headers['x-uid2-client-version'];
   if (typeof version === 'string' && IN_APP_MARKERS.some((m) => version.includes(m))) return 'InApp';
   return request.headers.origin !== undefined ? 'HasOriginHeader' : 'Other';
 }
 
-export function installClientVersionMetrics(app: FastifyInstance, registry: Registry): void {
-  const counter = new Counter({
-    name: 'uid2_client_sdk_versions_total',
-    help: 'HTTP requests per client SDK version (X-UID2-Client-Version header or ?client=)',
-    labelNames: ['api_contact', 'client_version', 'platform_type'] as const,
-    registers: [registry],
-  });
-  const tracked = new Set<string>();
-  const label = (version: string): string => {
+/** The counter, shared by the fastify hook and the hot-route front (fast-front.ts). */
+export class ClientVersionMetrics {
+  private readonly tracked = new Set<string>();
+  private readonly series: BoundLabels<{ inc(): void }>;
+
+  constructor(registry: Registry) {
+    const counter = new Counter({
+      name: 'uid2_client_sdk_versions_total',
+      help: 'HTTP requests per client SDK version (X-UID2-Client-Version header or ?client=)',
+      labelNames: ['api_contact', 'client_version', 'platform_type'] as const,
+      registers: [registry],
+    });
+    this.series = new BoundLabels(([api_contact, client_version, platform_type]) => counter.labels({ api_contact, client_version, platform_type }));
+  }
+
+  private label(version: string): string {
     if (!VERSION_SHAPE.test(version)) return OTHER_VERSION;
-    if (tracked.has(version)) return version;
-    if (tracked.size >= MAX_TRACKED_VERSIONS) return OTHER_VERSION;
-    tracked.add(version);
+    if (this.tracked.has(version)) return version;
+    if (this.tracked.size >= MAX_TRACKED_VERSIONS) return OTHER_VERSION;
+    this.tracked.add(version);
     return version;
-  };
+  }
+
+  /** Counts one answered request; `contact` is the API key's contact when the key was checked. */
+  record(request: Pick<FastifyRequest, 'headers' | 'url'>, contact: string | undefined): void {
+    const version = clientVersionOf(request);
+    if (version !== undefined) this.series.get(contact || 'unknown', this.label(version), platformTypeOf(request)).inc();
+  }
+}
+
+export function installClientVersionMetrics(app: FastifyInstance, metrics: ClientVersionMetrics): void {
   // onResponse: the API key (when there is one) has been checked by then, so the contact is known.
-  const series = new BoundLabels(([api_contact, client_version, platform_type]) => counter.labels({ api_contact, client_version, platform_type }));
   // Callback style, not async: no promise per request on the hot path (issue 6).
   app.addHook('onResponse', (request, _reply, done) => {
-    const version = clientVersionOf(request);
-    if (version !== undefined) series.get(request.client?.contact || 'unknown', label(version), platformTypeOf(request)).inc();
+    metrics.record(request, request.client?.contact);
     done();
   });
 }

@@ -1,16 +1,17 @@
 /**
  * `POST /v2/token/refresh` (spec §4.3): the body is the refresh token as is, auth optional.
+ * A hot route (issue 6): one function for fastify and the fast front.
  * A 388-char body is the refresh envelope, answered with AES-GCM(refresh_response_key, JSON) and
  * no timestamp/nonce; any other body is a bare legacy token answered in plain JSON.
  */
-import type { FastifyInstance } from 'fastify';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { REFRESH_ENVELOPE_LENGTH, decodeRefreshEnvelope, encryptRefreshResponse } from '../../protocol/refresh-envelope.ts';
 import { decodeRefreshToken, type DecodedRefreshToken } from '../../protocol/refresh-token.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, OperatorError } from '../errors.ts';
-import { isOctetStream, rawBody } from '../http/raw-body.ts';
-import { optionalAuth } from '../http/role-check.ts';
+import { JSON_CONTENT_TYPE } from '../http/error-handler.ts';
+import type { HotRoute } from '../http/hot-route.ts';
+import { isOctetStream } from '../http/raw-body.ts';
 import { issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
 import { recordTokenResponse } from '../tokens/token-metrics.ts';
@@ -65,32 +66,37 @@ function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOu
   return { kind: 'refreshed', body, siteId };
 }
 
-export async function refreshRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  app.post('/v2/token/refresh', { onRequest: optionalAuth(deps) }, async (request, reply) => {
-    const text = rawBody(request.body).toString('utf8');
-    let tokenText = text;
-    let responseKey: Buffer | undefined;
-    if (text.length === REFRESH_ENVELOPE_LENGTH) {
-      try {
-        const envelope = decodeRefreshEnvelope(text, (id) => deps.stores.keysetKeys.current().byId.get(id));
-        tokenText = envelope.refreshToken;
-        responseKey = envelope.responseKey;
-      } catch (err) {
-        throw envelopeError(err);
+/** The route as a hot route (hot-route.ts): served by fastify and by the fast front alike. */
+export function refreshRoute(deps: OperatorDeps): HotRoute {
+  return {
+    url: '/v2/token/refresh',
+    auth: 'optional',
+    handle(exchange) {
+      const text = exchange.body.toString('utf8');
+      let tokenText = text;
+      let responseKey: Buffer | undefined;
+      if (text.length === REFRESH_ENVELOPE_LENGTH) {
+        try {
+          const envelope = decodeRefreshEnvelope(text, (id) => deps.stores.keysetKeys.current().byId.get(id));
+          tokenText = envelope.refreshToken;
+          responseKey = envelope.responseKey;
+        } catch (err) {
+          throw envelopeError(err);
+        }
       }
-    }
-    const outcome = decide(deps, tokenText, deps.clock.now());
-    request.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
-    recordTokenResponse(deps, 'refresh', request.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
-    if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
-      // Unauthenticated callers get one generic error for every failure (spec §4.3).
-      if (!request.client) throw new GenericError(Messages.errorRefreshingToken);
-      throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
-    }
-    const json = JSON.stringify(outcome.kind === 'refreshed' ? { body: outcome.body, status: 'success' } : { status: 'optout' });
-    if (!responseKey) return reply.type('application/json').send(json);
-    const sealed = encryptRefreshResponse(responseKey, json);
-    if (isOctetStream(request.headers['content-type'])) return reply.type('application/octet-stream').send(sealed);
-    return reply.type('text/plain').send(sealed.toString('base64'));
-  });
+      const outcome = decide(deps, tokenText, deps.clock.now());
+      exchange.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
+      recordTokenResponse(deps, 'refresh', exchange.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
+      if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
+        // Unauthenticated callers get one generic error for every failure (spec §4.3).
+        if (!exchange.client) throw new GenericError(Messages.errorRefreshingToken);
+        throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
+      }
+      const json = JSON.stringify(outcome.kind === 'refreshed' ? { body: outcome.body, status: 'success' } : { status: 'optout' });
+      if (!responseKey) return { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
+      const sealed = encryptRefreshResponse(responseKey, json);
+      if (isOctetStream(exchange.headers['content-type'])) return { statusCode: 200, contentType: 'application/octet-stream', body: sealed };
+      return { statusCode: 200, contentType: 'text/plain', body: sealed.toString('base64') };
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * `/v2/token/generate`, `/v2/token/validate`, `/v2/token/logout` (spec §4.1, §4.2, §4.9), inside
- * the v2 envelope scope. Each handler reads as: request → identity → tokens → body.
+ * `/v2/token/generate`, `/v2/token/validate`, `/v2/token/logout` (spec §4.1, §4.2, §4.9). Each
+ * handler reads as: request → identity → tokens → body. Generate is a hot route (issue 6); validate
+ * and logout are registered inside the fastify v2 envelope scope.
  */
 import type { FastifyInstance } from 'fastify';
 import { decodeAdvertisingToken } from '../../protocol/advertising-token.ts';
@@ -10,6 +11,8 @@ import { IdentityScope } from '../../protocol/identity-kinds.ts';
 import type { Identity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, InvalidToken, Messages } from '../errors.ts';
+import type { ReplayChecker } from '../http/cluster-replay-guard.ts';
+import { v2HotRoute, type HotRoute } from '../http/hot-route.ts';
 import { requireRole } from '../http/role-check.ts';
 import { v2Payload } from '../http/v2-envelope.ts';
 import { siteOfKey } from '../stores/key-selection.ts';
@@ -28,38 +31,43 @@ function optionalString(payload: Record<string, unknown>, field: string): string
   return typeof v === 'string' ? v : undefined;
 }
 
-export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  app.post('/v2/token/generate', { onRequest: requireRole(deps, 'GENERATOR') }, async (request) => {
-    const payload = v2Payload(request);
-    const siteId = request.client!.siteId;
-    const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
-    // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1). A key
-    // sent as null counts as sent and empty (upstream `containsKey`), so it is invalid, not skipped.
-    if (deps.config.identityScope === IdentityScope.EUID && 'tcf_consent_string' in payload) {
-      const consent = checkUserConsent(payload.tcf_consent_string, deps.config.tcfVendorId);
-      if (consent === 'invalid') throw new ClientError(Messages.userConsentInvalid);
-      if (consent === 'insufficient') {
-        recordTokenResponse(deps, 'generate', siteId, 'insufficient_user_consent');
-        return { status: 'insufficient_user_consent' };
-      }
+/** `/v2/token/generate` (spec §4.1) on the decrypted payload of an authenticated GENERATOR. */
+function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: number): object {
+  const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
+  // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1). A key
+  // sent as null counts as sent and empty (upstream `containsKey`), so it is invalid, not skipped.
+  if (deps.config.identityScope === IdentityScope.EUID && 'tcf_consent_string' in payload) {
+    const consent = checkUserConsent(payload.tcf_consent_string, deps.config.tcfVendorId);
+    if (consent === 'invalid') throw new ClientError(Messages.userConsentInvalid);
+    if (consent === 'insufficient') {
+      recordTokenResponse(deps, 'generate', siteId, 'insufficient_user_consent');
+      return { status: 'insufficient_user_consent' };
     }
-    const now = deps.clock.now();
-    // One salt snapshot for the first-level hash and the opt-out check (style: read a ref once).
-    const salts = deps.stores.salts.current();
-    const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
-    if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
-      recordTokenResponse(deps, 'generate', siteId, 'optout');
-      return { status: 'optout' };
-    }
-    const body = issueIdentity(
-      deps,
-      { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId, privacyBits: PrivacyBits.serverSide, establishedMs: now },
-      now,
-    );
-    recordTokenResponse(deps, 'generate', siteId, 'success');
-    return { status: 'success', body };
-  });
+  }
+  const now = deps.clock.now();
+  // One salt snapshot for the first-level hash and the opt-out check (style: read a ref once).
+  const salts = deps.stores.salts.current();
+  const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
+  if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
+    recordTokenResponse(deps, 'generate', siteId, 'optout');
+    return { status: 'optout' };
+  }
+  const body = issueIdentity(
+    deps,
+    { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId, privacyBits: PrivacyBits.serverSide, establishedMs: now },
+    now,
+  );
+  recordTokenResponse(deps, 'generate', siteId, 'success');
+  return { status: 'success', body };
+}
 
+/** Generate as a hot route (hot-route.ts, issue 6): one function for fastify and the fast front. */
+export function generateRoute(deps: OperatorDeps, replayGuard: ReplayChecker): HotRoute {
+  return v2HotRoute(deps, replayGuard, '/v2/token/generate', ['GENERATOR'], (payload, client) => generate(deps, payload, client.siteId));
+}
+
+/** Validate and logout, inside the fastify v2 envelope scope. */
+export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
   app.post('/v2/token/validate', { onRequest: requireRole(deps, 'GENERATOR') }, async (request) => {
     const payload = v2Payload(request);
     const identity = requireIdentity(payload, deps.config.enablePhoneSupport);

@@ -1,0 +1,192 @@
+/**
+ * The fast front (src/operator/http/fast-front.ts, issue 6) answers the hot routes on the
+ * operator's own server; fastify answers them through `app.inject()`. Both must give the same
+ * answer to the same request: status, content type, body (exact for errors, decrypted and
+ * compared field by field for 200s), metrics and the shared replay guard.
+ */
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { decodeAdvertisingToken } from '../../src/protocol/advertising-token.ts';
+import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
+import { decryptRefreshResponse } from '../../src/protocol/refresh-envelope.ts';
+import { CLIENTS, fixtureOperator, type TestOperator } from './support/operator-fixture.ts';
+
+interface Reply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+interface Call {
+  path: string;
+  /** The body, or a function making a fresh one per transport (v2 envelopes are single-use). */
+  body: () => string | Buffer;
+  headers?: Record<string, string>;
+}
+
+let op: TestOperator;
+let port: number;
+/** URLs of the requests fastify itself routed (its hooks never see what the front answers). */
+const seenByFastify: string[] = [];
+
+before(async () => {
+  op = await fixtureOperator();
+  op.app.addHook('onRequest', (request, _reply, done) => {
+    seenByFastify.push(request.url);
+    done();
+  });
+  await op.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = op.app.server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+});
+after(() => op.app.close());
+
+const secretOf = (c: { secret: string }) => Buffer.from(c.secret, 'base64');
+
+function envelope(payload: unknown, client: { secret: string } = CLIENTS.special): string {
+  const json = payload === null ? null : JSON.stringify(payload);
+  return encodeRequestEnvelope(secretOf(client), { nowMs: op.clock.now(), payload: json }).toString('base64');
+}
+
+function authHeaders(client: { key: string } = CLIENTS.special): Record<string, string> {
+  return { authorization: `Bearer ${client.key}`, 'content-type': 'text/plain' };
+}
+
+/** Over a real socket: the fast front answers (or passes on) the request. */
+function overHttp(call: Call): Promise<Reply> {
+  const body = call.body();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: call.path, method: 'POST', headers: { ...call.headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type']), body: Buffer.concat(chunks), headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Through fastify only (`inject` never reaches the server's request listener). */
+async function throughFastify(call: Call): Promise<Reply> {
+  const res = await op.app.inject({ method: 'POST', url: call.path, headers: call.headers, payload: call.body() });
+  return { status: res.statusCode, contentType: String(res.headers['content-type']), body: res.rawPayload, headers: res.headers };
+}
+
+async function both(call: Call): Promise<[Reply, Reply]> {
+  return [await overHttp(call), await throughFastify(call)];
+}
+
+/** Generate/refresh bodies: the same fields, the same times, tokens of the same site and raw UID. */
+function assertSameIdentity(a: Record<string, unknown>, b: Record<string, unknown>): void {
+  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort());
+  for (const k of ['identity_expires', 'refresh_expires', 'refresh_from']) assert.equal(a[k], b[k], k);
+  const keys = op.deps.stores.keysetKeys.current();
+  const [ta, tb] = [a, b].map((x) => decodeAdvertisingToken(String(x.advertising_token), (id) => keys.byId.get(id)));
+  assert.ok(ta.rawUid.equals(tb.rawUid));
+  assert.equal(ta.siteId, tb.siteId);
+  assert.equal(String(a.refresh_token).length, String(b.refresh_token).length);
+}
+
+test('generate: a success answer is the same sealed reply on both transports', async () => {
+  const call = { path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: authHeaders() };
+  const [fast, framework] = await both(call);
+  assert.equal(fast.status, 200);
+  assert.equal(fast.contentType, framework.contentType);
+  assert.equal(fast.contentType, 'text/plain');
+  const [jf, jw] = [fast, framework].map((r) => JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), r.body.toString()).json));
+  assert.equal(jf.status, 'success');
+  assert.equal(jw.status, 'success');
+  assertSameIdentity(jf.body, jw.body);
+  assert.equal(fast.headers.connection, 'keep-alive');
+  // The socket request was answered by the front; only the injected one went through fastify.
+  assert.deepEqual(seenByFastify.splice(0), ['/v2/token/generate']);
+});
+
+test('generate: every error answer is byte-identical on both transports', async () => {
+  const cases: Call[] = [
+    { path: '/v2/token/generate', body: () => envelope({ email: 'not an email' }), headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => envelope({}), headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => envelope({ email: 'a@b.com', phone: '+12345678901' }), headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => 'not base64!', headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => '', headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }, CLIENTS.dsp), headers: authHeaders() },
+    { path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: { authorization: 'Bearer nope', 'content-type': 'text/plain' } },
+    { path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: { 'content-type': 'text/plain' } },
+    { path: '/v2/token/generate', body: () => 'x'.repeat((1 << 20) + 1), headers: authHeaders() },
+    { path: '/v2/token/refresh', body: () => 'garbage', headers: { 'content-type': 'text/plain' } },
+    { path: '/v2/token/refresh', body: () => 'garbage', headers: authHeaders() },
+    { path: '/v2/token/refresh', body: () => 'A'.repeat(388), headers: { 'content-type': 'text/plain' } },
+  ];
+  for (const call of cases) {
+    const [fast, framework] = await both(call);
+    const what = `${call.path} ${call.body().toString().slice(0, 20)}`;
+    assert.ok(fast.status >= 400, what);
+    assert.equal(fast.status, framework.status, what);
+    assert.equal(fast.contentType, framework.contentType, what);
+    assert.equal(fast.body.toString(), framework.body.toString(), what);
+  }
+});
+
+test('generate: opt-out and binary requests answer alike', async () => {
+  const optout = { path: '/v2/token/generate', body: () => envelope({ email: 'optout@example.com' }), headers: authHeaders() };
+  for (const r of await both(optout)) assert.deepEqual(JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), r.body.toString()).json), { status: 'optout' });
+  const binary = {
+    path: '/v2/token/generate',
+    body: () => encodeRequestEnvelope(secretOf(CLIENTS.special), { nowMs: op.clock.now(), payload: '{"email":"user@example.com"}' }),
+    headers: { ...authHeaders(), 'content-type': 'application/octet-stream' },
+  };
+  const [fast, framework] = await both(binary);
+  assert.equal(fast.contentType, 'application/octet-stream');
+  assert.equal(framework.contentType, 'application/octet-stream');
+  assert.equal(JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), fast.body).json).status, 'success');
+});
+
+test('one replay guard for both transports: an envelope admitted by one is refused by the other', async () => {
+  const body = envelope({ email: 'user@example.com' });
+  const call = { path: '/v2/token/generate', body: () => body, headers: authHeaders() };
+  assert.equal((await overHttp(call)).status, 200);
+  const again = await throughFastify(call);
+  assert.equal(again.status, 400);
+  assert.match(again.body.toString(), /nonce was already used/);
+  const body2 = envelope({ email: 'user@example.com' });
+  assert.equal((await throughFastify({ ...call, body: () => body2 })).status, 200);
+  assert.match((await overHttp({ ...call, body: () => body2 })).body.toString(), /nonce was already used/);
+});
+
+test('refresh: a refresh token from the fast front refreshes on both transports', async () => {
+  const gen = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: authHeaders() });
+  const identity = JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), gen.body.toString()).json).body;
+  // The same refresh token twice is allowed (no nonce); each answer is sealed with the response key.
+  const call = { path: '/v2/token/refresh', body: () => identity.refresh_token as string, headers: { 'content-type': 'text/plain' } };
+  const [fast, framework] = await both(call);
+  assert.equal(fast.status, 200);
+  assert.equal(fast.contentType, framework.contentType);
+  const key = Buffer.from(identity.refresh_response_key, 'base64');
+  const [jf, jw] = [fast, framework].map((r) => JSON.parse(decryptRefreshResponse(key, r.body.toString())));
+  assert.equal(jf.status, 'success');
+  assertSameIdentity(jf.body, jw.body);
+});
+
+test('requests the front does not take reach fastify unchanged: CORS, query strings, other methods', async () => {
+  const cors = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: { ...authHeaders(), origin: 'https://pub.example' } });
+  assert.equal(cors.status, 200);
+  assert.equal(cors.headers['access-control-allow-origin'], 'https://pub.example');
+  const query = await overHttp({ path: '/v2/token/generate?client=node-1.0', body: () => envelope({ email: 'user@example.com' }), headers: authHeaders() });
+  assert.equal(query.status, 200);
+  const preflight = await op.app.inject({ method: 'OPTIONS', url: '/v2/token/generate', headers: { origin: 'https://pub.example', 'access-control-request-method': 'POST' } });
+  assert.equal(preflight.statusCode, 204);
+  assert.ok(seenByFastify.includes('/v2/token/generate?client=node-1.0'));
+});
+
+test('the fast front records the same metrics as the fastify hooks', async () => {
+  const version = 'uid2-client-node-9.9.9';
+  await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'metrics@example.com' }), headers: { ...authHeaders(), 'x-uid2-client-version': version } });
+  await overHttp({ path: '/v2/token/generate', body: () => 'nope', headers: { authorization: 'Bearer nope', 'content-type': 'text/plain' } });
+  const text = await op.deps.metrics.registry.metrics();
+  assert.match(text, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200"[^}]*\} [1-9]/);
+  assert.match(text, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="401"[^}]*\} [1-9]/);
+  assert.match(text, new RegExp(`uid2_client_sdk_versions_total\\{[^}]*client_version="${version.replace(/\./g, '\\.')}"[^}]*\\} 1`));
+  assert.match(text, /uid2_token_response_status_count\{site_id="999",token_endpoint="generate",token_response_status="success"/);
+});
