@@ -11,14 +11,15 @@
  * The identity hash is re-encoded from its bytes, so a non-canonical `email_hash` input gives the
  * same FLH as its canonical form (vectors README "Differences" §3).
  */
-import { createHash, hash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { encodeBase64 } from './base64.ts';
 
 export const FIRST_LEVEL_HASH_SIZE = 32;
 
 /** SHA-256(ASCII(base64(bytes)) ‖ UTF-8(salt)): upstream's `getSha256Bytes(base64, salt)`. */
 export function hashBase64WithSalt(bytes: Uint8Array, salt: string): Buffer {
-  return createHash('sha256').update(encodeBase64(bytes), 'latin1').update(salt, 'utf8').digest();
+  // Base64 is ASCII, so the UTF-8 of the joined text is exactly step 1 ‖ step 2; one-shot hash (issue 6).
+  return hash('sha256', encodeBase64(bytes) + salt, 'buffer');
 }
 
 export function firstLevelHash(identityHash: Uint8Array, firstLevelSalt: string): Buffer {

@@ -33,8 +33,13 @@ export interface IdentityMapping {
   readonly refreshFromS: number;
 }
 
+/** The raw UID of a salt bucket: v3 (with its type byte) when `identityV3`, else v2 (spec §6.4). */
+export function saltRawUid(flh: Uint8Array, salt: string, ctx: Pick<MappingContext, 'scope' | 'type' | 'identityV3'>): Buffer {
+  return ctx.identityV3 ? rawUidV3(flh, salt, ctx.scope, ctx.type) : rawUidV2(flh, salt);
+}
+
 function rawUid(flh: Uint8Array, salt: string | null, key: KeyMaterial | null, ctx: MappingContext): Buffer | null {
-  if (salt !== null) return ctx.identityV3 ? rawUidV3(flh, salt, ctx.scope, ctx.type) : rawUidV2(flh, salt);
+  if (salt !== null) return saltRawUid(flh, salt, ctx);
   if (key !== null) return rawUidV4(flh, key, rawUidV4Metadata(ctx.scope, ctx.type, ctx.environment));
   return null;
 }

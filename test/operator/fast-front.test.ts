@@ -16,7 +16,7 @@ interface Reply {
   status: number;
   contentType: string;
   body: Buffer;
-  headers: Record<string, string | string[] | undefined>;
+  headers: Record<string, unknown>;
 }
 
 interface Call {

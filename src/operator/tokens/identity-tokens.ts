@@ -5,7 +5,7 @@
  */
 import { encodeAdvertisingTokenV4 } from '../../protocol/advertising-token.ts';
 import { IdentityEnvironment, type IdentityScope, type IdentityType } from '../../protocol/identity-kinds.ts';
-import { currentRawUid } from '../../protocol/identity-mapping.ts';
+import { currentRawUid, saltRawUid } from '../../protocol/identity-mapping.ts';
 import { createRefreshResponseKey, encodeRefreshEnvelope } from '../../protocol/refresh-envelope.ts';
 import { encodeRefreshTokenV3 } from '../../protocol/refresh-token.ts';
 import { SERVICE_OPERATOR } from '../../protocol/token-fields.ts';
@@ -13,7 +13,8 @@ import type { OperatorDeps } from '../deps.ts';
 import { NoActiveKey } from '../errors.ts';
 import { masterKey, refreshKey, selectSiteKey } from '../stores/key-selection.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
-import { saltEntryFor } from '../stores/salt-store.ts';
+import { saltFileAt } from '../stores/salt-store.ts';
+import { bucketIndex } from '../../protocol/salt-bucket.ts';
 
 /** Privacy bits (spec §7.7): bit0 legacy (server-side generate), bit1 client-side generated. */
 export const PrivacyBits = { serverSide: 1, clientSide: 3 } as const;
@@ -41,9 +42,13 @@ export interface IdentityBody {
 
 /** The raw UID a token for `flh` carries now (also used by validate and logout). */
 export function currentRawUidFor(deps: OperatorDeps, flh: Buffer, type: IdentityType, nowMs: number): Buffer {
+  const { entries } = saltFileAt(deps.stores.salts.current().files, nowMs);
+  const line = bucketIndex(flh, entries.length);
+  // A salt bucket (the common case) is read through the table's accessor: no entry is decoded.
+  const salt = entries.currentSalt(line);
+  if (salt !== null) return saltRawUid(flh, salt, { scope: deps.config.identityScope, type, identityV3: deps.config.identityV3 });
   const runtime = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
-  const entry = saltEntryFor(deps.stores.salts.current(), flh, nowMs);
-  return currentRawUid(flh, entry, {
+  return currentRawUid(flh, entries.at(line), {
     scope: deps.config.identityScope,
     type,
     environment: IdentityEnvironment[runtime.identityEnvironment],
