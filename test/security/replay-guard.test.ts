@@ -41,6 +41,28 @@ test('guard: memory stays bounded under a steady stream (one window of entries)'
   assert.ok(peak <= (REPLAY_WINDOW_MS + 10_000) / 10 + 1, `peak ${peak}`);
 });
 
+test('guard: exact entries through table growth: 50,000 envelopes fresh once, each replay caught, near misses fresh', () => {
+  const now = 1_795_000_000_000;
+  const guard = new ReplayGuard({ now: () => now });
+  const nonceOf = (i: number) => {
+    const n = Buffer.alloc(8);
+    n.writeUInt32BE(i, 0);
+    n.writeUInt32BE(i * 2654435761 >>> 0, 4);
+    return n;
+  };
+  for (let i = 0; i < 50_000; i++) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'fresh');
+  for (let i = 0; i < 50_000; i += 97) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'replayed');
+  // One word different each: another nonce half, timestamp, or client is another envelope.
+  const base = nonceOf(12_345);
+  const flipped = Buffer.from(base);
+  flipped[7] ^= 1;
+  assert.equal(guard.admit('k', now - (12_345 % 7), flipped), 'fresh');
+  assert.equal(guard.admit('k', now - (12_345 % 7) + 2 ** 32, base), 'fresh');
+  assert.equal(guard.admit('k2', now - (12_345 % 7), base), 'fresh');
+  assert.equal(guard.size, 50_003);
+  assert.throws(() => guard.admit('k', now, Buffer.alloc(7)), TypeError);
+});
+
 test('guard: at the hard cap it fails closed ("full"), and a replay is still a replay', () => {
   const now = 0;
   const guard = new ReplayGuard({ now: () => now, capacity: 3 });

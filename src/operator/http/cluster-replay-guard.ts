@@ -94,7 +94,9 @@ export function shareReplayGuard(now: () => number = Date.now): () => void {
   process.env[SHARED_REPLAY_GUARD_ENV] = '1';
   const onMessage = (worker: Worker, m: Partial<AdmitMessage> | null) => {
     if (m?.type !== ADMIT || typeof m.id !== 'number' || typeof m.client !== 'string' || typeof m.ts !== 'number' || typeof m.nonce !== 'string') return;
-    const verdict = guard.admit(m.client, m.ts, Buffer.from(m.nonce, 'base64'));
+    const nonce = Buffer.from(m.nonce, 'base64');
+    if (nonce.length !== 8 || !Number.isSafeInteger(m.ts)) return;
+    const verdict = guard.admit(m.client, m.ts, nonce);
     const reply: VerdictMessage = { type: VERDICT, id: m.id, verdict };
     sendToWorker(worker, reply);
   };

@@ -11,9 +11,14 @@
  *
  * When the cap is reached the guard fails closed: the request is refused with 503,
  * status "unknown" rather than admitted unchecked, since admitting it would reopen the replay hole.
- * The default cap (1,000,000 entries, about 100 MB) is far above what one instance can admit in
+ * The default cap (1,000,000 entries, at most ~40 MB) is far above what one instance can admit in
  * 240 s, so reaching it means overload, not normal traffic.
+ *
+ * Issue 6: entries are the exact (client, timestamp, nonce) words in open-addressing tables of
+ * typed arrays, one per bucket: no string or object per request, nothing for the GC to trace, and
+ * no false positives (a replay matches word for word; a different envelope never does).
  */
+import { randomBytes } from 'node:crypto';
 import { defineError } from '../errors.ts';
 
 export const REPLAY_WINDOW_MS = 120_000;
@@ -40,13 +45,75 @@ export interface ReplayGuardOptions {
   capacity?: number;
 }
 
+/** Words of one entry: nonce (2), timestamp high/low, client id + 1 (0 marks an empty slot). */
+const STRIDE = 5;
+const NONCE_SIZE = 8;
+const TWO_32 = 4_294_967_296;
+
+/** An open-addressing set of entries (linear probing, load ≤ 1/2, doubling). */
+class EntryTable {
+  private slots: Uint32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(private readonly seed: number, slotCount = 256) {
+    this.slots = new Uint32Array(slotCount * STRIDE);
+    this.mask = slotCount - 1;
+  }
+
+  /** The slot holding the entry, or the empty slot where it belongs. */
+  private find(n0: number, n1: number, t0: number, t1: number, c: number): number {
+    const { slots, mask } = this;
+    let h = Math.imul(n0 ^ this.seed, 0x9e3779b1);
+    h = Math.imul(h ^ n1 ^ (h >>> 15), 0x85ebca6b);
+    h = Math.imul(h ^ t1 ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ c ^ (h >>> 16), 0x27d4eb2d);
+    for (let i = (h ^ (h >>> 15)) & mask; ; i = (i + 1) & mask) {
+      const at = i * STRIDE;
+      const client = slots[at + 4];
+      if (client === 0) return at;
+      if (client === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return at;
+    }
+  }
+
+  has(n0: number, n1: number, t0: number, t1: number, c: number): boolean {
+    return this.slots[this.find(n0, n1, t0, t1, c) + 4] !== 0;
+  }
+
+  /** Adds an entry known to be absent. */
+  add(n0: number, n1: number, t0: number, t1: number, c: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const at = this.find(n0, n1, t0, t1, c);
+    const { slots } = this;
+    slots[at] = n0;
+    slots[at + 1] = n1;
+    slots[at + 2] = t0;
+    slots[at + 3] = t1;
+    slots[at + 4] = c;
+    this.size++;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    this.slots = new Uint32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at + 4] === 0) continue;
+      this.slots.set(old.subarray(at, at + STRIDE), this.find(old[at], old[at + 1], old[at + 2], old[at + 3], old[at + 4]));
+    }
+  }
+}
+
 export class ReplayGuard {
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly bucketMs: number;
   readonly capacity: number;
-  /** bucket index (floor(timestamp / bucketMs)) → keys admitted with a timestamp in it */
-  private readonly buckets = new Map<number, Set<string>>();
+  /** bucket index (floor(timestamp / bucketMs)) → entries admitted with a timestamp in it */
+  private readonly buckets = new Map<number, EntryTable>();
+  /** API clients are few and authenticated: each gets a small number once. */
+  private readonly clientIds = new Map<string, number>();
+  private readonly seed = randomBytes(4).readUInt32BE(0);
   private count = 0;
 
   constructor(options: ReplayGuardOptions) {
@@ -61,22 +128,36 @@ export class ReplayGuard {
     return this.count;
   }
 
+  private clientId(client: string): number {
+    let id = this.clientIds.get(client);
+    if (id === undefined) {
+      id = this.clientIds.size + 1;
+      this.clientIds.set(client, id);
+    }
+    return id;
+  }
+
   /**
    * Records the envelope and says whether it is new. `client` separates callers so that two
-   * clients' random nonces can never collide with each other.
+   * clients' random nonces can never collide with each other. `nonce` is the envelope's 8 bytes.
    */
   admit(client: string, timestampMs: number, nonce: Uint8Array): ReplayVerdict {
+    if (nonce.length !== NONCE_SIZE || !Number.isSafeInteger(timestampMs)) throw new TypeError('replay guard: an 8-byte nonce and an integer timestamp are required');
     this.prune();
+    const n0 = ((nonce[0] << 24) | (nonce[1] << 16) | (nonce[2] << 8) | nonce[3]) >>> 0;
+    const n1 = ((nonce[4] << 24) | (nonce[5] << 16) | (nonce[6] << 8) | nonce[7]) >>> 0;
+    const t0 = Math.floor(timestampMs / TWO_32) >>> 0;
+    const t1 = timestampMs >>> 0;
+    const c = this.clientId(client);
     const index = Math.floor(timestampMs / this.bucketMs);
-    const key = `${client}\u0000${timestampMs}\u0000${Buffer.from(nonce.buffer, nonce.byteOffset, nonce.byteLength).toString('base64')}`;
     let bucket = this.buckets.get(index);
-    if (bucket?.has(key)) return 'replayed';
+    if (bucket?.has(n0, n1, t0, t1, c)) return 'replayed';
     if (this.count >= this.capacity) return 'full';
     if (!bucket) {
-      bucket = new Set();
+      bucket = new EntryTable(this.seed);
       this.buckets.set(index, bucket);
     }
-    bucket.add(key);
+    bucket.add(n0, n1, t0, t1, c);
     this.count++;
     return 'fresh';
   }
