@@ -10,8 +10,9 @@
  * distinct values any new one is counted as "other".
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { Counter, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { BoundLabels } from '../metrics/bound-labels.ts';
+import { BufferedCounter } from '../metrics/buffered-counter.ts';
 
 export type PlatformType = 'InApp' | 'HasOriginHeader' | 'Other';
 
@@ -43,13 +44,14 @@ export class ClientVersionMetrics {
   private readonly series: BoundLabels<{ inc(): void }>;
 
   constructor(registry: Registry) {
-    const counter = new Counter({
+    // Counted on every answered request: a buffered counter, so an increment is a plain add.
+    const counter = new BufferedCounter({
       name: 'uid2_client_sdk_versions_total',
       help: 'HTTP requests per client SDK version (X-UID2-Client-Version header or ?client=)',
-      labelNames: ['api_contact', 'client_version', 'platform_type'] as const,
+      labelNames: ['api_contact', 'client_version', 'platform_type'],
       registers: [registry],
     });
-    this.series = new BoundLabels(([api_contact, client_version, platform_type]) => counter.labels({ api_contact, client_version, platform_type }));
+    this.series = new BoundLabels((values) => counter.series(values));
   }
 
   private label(version: string): string {

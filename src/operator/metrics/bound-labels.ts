@@ -1,9 +1,9 @@
 /**
- * Pre-bound prom-client children, one per distinct label combination (issue 6, hot path).
- * `metric.inc({...})` hashes and sorts the label object on every call; `metric.labels({...})`
- * does it once and returns a child that only adds. Children stay valid across `reset()`: they
- * hold the label hash, not the value slot. The cache grows exactly like the metric's own series,
- * so label values must already be bounded (route patterns, status codes, site ids).
+ * The series of a metric by label values, looked up once per distinct combination and then kept
+ * (issue 6, hot path): the cached value is a buffered series (buffered-metric.ts) or a bundle of
+ * them, whose update is a plain add. Series stay valid across a registry reset. The cache grows
+ * exactly like the metric's own series, so label values must already be bounded (route patterns,
+ * status codes, site ids).
  */
 export class BoundLabels<Child> {
   private readonly children = new Map<string, Child>();

@@ -3,43 +3,53 @@
  * (no global registry, so tests can run several apps in one process). Names follow upstream
  * where it has them; HTTP metrics use the route pattern, never the raw URL.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundLabels } from './bound-labels.ts';
+import { BufferedCounter } from './buffered-counter.ts';
+import { BufferedHistogram } from './buffered-histogram.ts';
 import type { HealthRegistry } from './health.ts';
 
 export class OperatorMetrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = this.counter('uid2_http_requests_total', 'HTTP requests by method, route and status code', ['method', 'path', 'code']);
+  /** Hot-path series (buffered-counter.ts, buffered-histogram.ts): an update is a plain add. */
+  readonly httpRequests = new BufferedCounter({
+    name: 'uid2_http_requests_total',
+    help: 'HTTP requests by method, route and status code',
+    labelNames: ['method', 'path', 'code'],
+    registers: [this.registry],
+  });
 
-  readonly httpDuration = new Histogram({
+  readonly httpDuration = new BufferedHistogram({
     name: 'uid2_http_request_duration_seconds',
     help: 'HTTP request latency by route',
-    labelNames: ['method', 'path', 'code'] as const,
+    labelNames: ['method', 'path', 'code'],
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
 
-  readonly tokenResponses = this.counter(
-    'uid2_token_response_status_count',
-    'Token endpoint responses by site and status',
-    ['site_id', 'token_endpoint', 'token_response_status', 'cstg'],
-  );
-
-  readonly siteKeysetStatus = this.counter('uid2_site_keyset_status', 'Site key selection outcome (spec §8.2)', ['status']);
-
-  /** Hot-path children (bound-labels.ts): request counter and latency by method, route, code. */
-  readonly httpByRoute = new BoundLabels(([method, path, code]) => {
-    const labels = { method, path, code };
-    return { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+  readonly tokenResponses = new BufferedCounter({
+    name: 'uid2_token_response_status_count',
+    help: 'Token endpoint responses by site and status',
+    labelNames: ['site_id', 'token_endpoint', 'token_response_status', 'cstg'],
+    registers: [this.registry],
   });
 
-  /** Token outcome children by site, endpoint, status and CSTG flag. */
-  readonly tokenResponseBy = new BoundLabels(([site_id, token_endpoint, token_response_status, cstg]) =>
-    this.tokenResponses.labels({ site_id, token_endpoint, token_response_status, cstg }),
-  );
+  readonly siteKeysetStatus = new BufferedCounter({
+    name: 'uid2_site_keyset_status',
+    help: 'Site key selection outcome (spec §8.2)',
+    labelNames: ['status'],
+    registers: [this.registry],
+  });
 
-  readonly siteKeysetStatusBy = new BoundLabels(([status]) => this.siteKeysetStatus.labels({ status }));
+  /** Request counter and latency by method, route, code (bound-labels.ts caches the pair). */
+  readonly httpByRoute = new BoundLabels((values) => ({ requests: this.httpRequests.series(values), duration: this.httpDuration.series(values) }));
+
+  /** Token outcome by site, endpoint, status and CSTG flag. */
+  readonly tokenResponseBy = new BoundLabels((values) => this.tokenResponses.series(values));
+
+  readonly siteKeysetStatusBy = new BoundLabels((values) => this.siteKeysetStatus.series(values));
+
   readonly storeVersion = this.gauge('uid2_config_store_version', 'Version of the loaded store snapshot', ['store']);
   readonly storeEntryCount = this.gauge('uid2_config_store_entry_count', 'Entries in the loaded store snapshot', ['store']);
   readonly storeRefreshed = this.counter('uid2_config_store_refreshed_total', 'Successful store reloads', ['store']);
