@@ -165,18 +165,26 @@ export function parseIdentity(field: IdentityField, value: unknown): Identity | 
 }
 
 /**
+ * The text whose SHA-256 (of its UTF-8) is the identity hash of an `email` or `phone` value: the
+ * normalized email, or the phone as given (spec §5); `null` when invalid. The batch identity
+ * mapper collects these and hashes them all at once.
+ */
+export function identityHashText(field: 'email' | 'phone', value: unknown): string | null {
+  if (field === 'phone') return isValidPhone(value) ? value : null;
+  return typeof value === 'string' ? normalizeEmail(value) : null;
+}
+
+/**
  * `parseIdentity` for the identity-map hot path: the identity hash as canonical base64 text (the
  * input of the first-level hash, spec §6.1), without intermediate Buffers; `null` when invalid.
  */
 export function identityHashBase64(field: IdentityField, value: unknown): string | null {
   switch (field) {
-    case 'email': {
-      if (typeof value !== 'string') return null;
-      const normalized = normalizeEmail(value);
-      return normalized === null ? null : hash('sha256', normalized, 'base64');
+    case 'email':
+    case 'phone': {
+      const text = identityHashText(field, value);
+      return text === null ? null : hash('sha256', text, 'base64');
     }
-    case 'phone':
-      return isValidPhone(value) ? hash('sha256', value, 'base64') : null;
     case 'email_hash':
     case 'phone_hash': {
       const bytes = decodeIdentityHash(value);

@@ -7,13 +7,17 @@
 import { firstLevelHash, hashBase64TextWithSalt } from '../../protocol/first-level-hash.ts';
 import { identityHashBase64, parseIdentity, type Identity, type IdentityField } from '../../protocol/identity-input.ts';
 import { IdentityType, parseEnvironment } from '../../protocol/identity-kinds.ts';
-import { currentRawUid, mapIdentity, PREVIOUS_UID_DAYS, refreshFromSeconds, type MappingContext } from '../../protocol/identity-mapping.ts';
+import { currentRawUid, mapIdentity, refreshFromSeconds, type MappingContext } from '../../protocol/identity-mapping.ts';
 import { bucketIndex, bucketIndexOfBase64 } from '../../protocol/salt-bucket.ts';
 import type { SaltEntry } from '../../protocol/salt-file.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
-import { saltFileAt } from '../stores/salt-store.ts';
+import type { OptOutSnapshot } from '../stores/optout-store.ts';
+import { saltFileAt, type SaltSnapshot } from '../stores/salt-store.ts';
+import type { SaltTable } from '../stores/salt-table.ts';
 import { isOptedOut, isOptedOutBase64 } from '../tokens/test-identities.ts';
+import { BucketPlan, bucketPlan } from './bucket-plan.ts';
+import { INVALID_JSON, mappedJson, OPTED_OUT_JSON } from './map-v3-json.ts';
 
 /** Outcome of one input: `invalid` and `optout` are the "unmapped" reasons of spec §4.5/§4.6. */
 export type MapOutcome =
@@ -21,20 +25,19 @@ export type MapOutcome =
   | { kind: 'optout' }
   | { kind: 'mapped'; flh: Buffer; entry: SaltEntry; identity: Identity };
 
-/**
- * JSON text of map v3 answer elements (spec §4.6): `{"u","p","r"}` or `{"e"}`. Written directly
- * (5,000 per request): raw UIDs are base64 and `r` an integer, so nothing needs escaping.
- */
-const INVALID_JSON = '{"e":"invalid identifier"}';
-const OPTED_OUT_JSON = '{"e":"optout"}';
-
-function mappedJson(u: string, p: string | null, r: number): string {
-  return p === null ? `{"u":"${u}","p":null,"r":${r}}` : `{"u":"${u}","p":"${p}","r":${r}}`;
+/** The store snapshots one mapper reads (the batch mapper works on the same ones). */
+export interface MappingSnapshot {
+  readonly nowMs: number;
+  readonly salts: SaltSnapshot;
+  readonly optout: OptOutSnapshot;
+  /** The salt file in force at `nowMs`. */
+  readonly entries: SaltTable;
+  readonly identityV3: boolean;
 }
-const DAY_MS = 86_400_000;
 
 export interface IdentityMapper {
   readonly nowMs: number;
+  readonly snapshot: MappingSnapshot;
   /** Validates, hashes and opt-out-checks one input value of `field`. */
   resolve(field: IdentityField, value: unknown): MapOutcome;
   /** Current raw UID and public bucket id (map v2). */
@@ -60,8 +63,11 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
     Object.freeze({ scope: deps.config.identityScope, type, environment, identityV3: deps.config.identityV3 });
   const contexts = { [IdentityType.Email]: contextOf(IdentityType.Email), [IdentityType.Phone]: contextOf(IdentityType.Phone) };
 
+  const snapshot: MappingSnapshot = Object.freeze({ nowMs, salts, optout, entries, identityV3: deps.config.identityV3 });
+
   return {
     nowMs,
+    snapshot,
     resolve(field, value) {
       const identity = parseIdentity(field, value);
       if (identity === null) return { kind: 'invalid' };
@@ -82,17 +88,14 @@ export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
       const flh = hashBase64TextWithSalt(hash, salts.firstLevelSalt);
       if (isOptedOutBase64(salts, optout, flh, 'generate')) return OPTED_OUT_JSON;
       const line = bucketIndexOfBase64(flh, entries.length);
-      const currentSalt = entries.currentSalt(line);
-      const recent = Math.trunc((nowMs - entries.lastUpdated(line)) / DAY_MS) < PREVIOUS_UID_DAYS;
-      const previousSalt = recent ? entries.previousSalt(line) : null;
-      const saltOnly = currentSalt !== null && (!recent || previousSalt !== null || !entries.hasPreviousKey(line));
-      if (deps.config.identityV3 || !saltOnly) {
+      const plan = bucketPlan(entries, line, nowMs, deps.config.identityV3);
+      if (plan === BucketPlan.Keyed) {
         const type = field === 'email' || field === 'email_hash' ? IdentityType.Email : IdentityType.Phone;
         const m = mapIdentity(Buffer.from(flh, 'base64'), entries.at(line), contexts[type], nowMs);
         return mappedJson(m.current.toString('base64'), m.previous === null ? null : m.previous.toString('base64'), m.refreshFromS);
       }
-      const previous = previousSalt !== null ? hashBase64TextWithSalt(flh, previousSalt) : null;
-      return mappedJson(hashBase64TextWithSalt(flh, currentSalt), previous, refreshFromSeconds(entries.refreshFrom(line), nowMs));
+      const previous = plan === BucketPlan.CurrentAndPrevious ? hashBase64TextWithSalt(flh, entries.previousSalt(line)!) : null;
+      return mappedJson(hashBase64TextWithSalt(flh, entries.currentSalt(line)!), previous, refreshFromSeconds(entries.refreshFrom(line), nowMs));
     },
   };
 }

@@ -78,6 +78,35 @@ export class SaltTable implements Iterable<SaltEntry> {
     return this.flags[i] & HAS_PREVIOUS_SALT ? this.span(i * SPAN_STRIDE + 4) : null;
   }
 
+  hasCurrentSalt(i: number): boolean {
+    return (this.flags[i] & HAS_CURRENT_SALT) !== 0;
+  }
+
+  hasPreviousSalt(i: number): boolean {
+    return (this.flags[i] & HAS_PREVIOUS_SALT) !== 0;
+  }
+
+  /**
+   * The file bytes the salts lie in, for callers that hash a salt where it is (the batch identity
+   * mapper, issue 6) instead of making a string of it. Read-only: the table is shared.
+   */
+  get fileBytes(): Buffer {
+    return this.bytes;
+  }
+
+  /**
+   * Writes the byte range [start, end) of line `i`'s current (or, with `previous`, previous) salt
+   * inside `fileBytes` to out[at], out[at + 1]; false (nothing written) when the line has none.
+   * `currentSalt(i)` is the UTF-8 decoding of exactly these bytes.
+   */
+  saltRange(i: number, previous: boolean, out: Uint32Array, at: number): boolean {
+    if ((this.flags[i] & (previous ? HAS_PREVIOUS_SALT : HAS_CURRENT_SALT)) === 0) return false;
+    const s = i * SPAN_STRIDE + (previous ? 4 : 2);
+    out[at] = this.spans[s];
+    out[at + 1] = this.spans[s + 1];
+    return true;
+  }
+
   hasCurrentKey(i: number): boolean {
     return (this.flags[i] & HAS_CURRENT_KEY) !== 0;
   }
