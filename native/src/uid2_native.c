@@ -1,5 +1,6 @@
 /*
- * uid2-native: AES-256-GCM seal/open and batched SHA-256 → base64 for the UID2 operator.
+ * uid2-native: AES-256-GCM seal/open, batched SHA-256 → base64 and one-shot SHA-256 for the UID2
+ * operator.
  *
  * Why: node:crypto spends ~4.8 us setting up a cipher object per GCM call and ~0.6 us per
  * crypto.hash call, while the work itself is ~0.2 us (shared/perf-notes.md). This addon keeps one
@@ -212,10 +213,83 @@ static napi_value sha256_base64_pairs(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- one-shot SHA-256 into out[outOffset, +32): the token routes' three hashes per request ---- */
+
+#define STACK_TEXT 1024
+
+/* UTF-8 of a JS string, in `stack` when it fits, else in *heap (caller frees). */
+static bool string_arg(napi_env env, napi_value v, char *stack, char **heap, const char **data, size_t *len, const char *msg) {
+  napi_valuetype t;
+  *heap = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_string) return fail_type(env, msg);
+  if (napi_get_value_string_utf8(env, v, NULL, 0, len) != napi_ok) return fail_type(env, msg);
+  char *target = stack;
+  if (*len >= STACK_TEXT) {
+    *heap = malloc(*len + 1);
+    if (*heap == NULL) return fail_range(env, "string too long");
+    target = *heap;
+  }
+  size_t copied = 0;
+  napi_get_value_string_utf8(env, v, target, *len + 1, &copied);
+  *data = target;
+  *len = copied;
+  return true;
+}
+
+static bool digest_target(napi_env env, napi_value buf, napi_value at, uint8_t **out) {
+  size_t len, off;
+  if (!bytes_arg(env, buf, out, &len, "out must be a Uint8Array")) return false;
+  if (!index_arg(env, at, &off, "outOffset must be a non-negative integer")) return false;
+  if (off + SHA256_DIGEST_LENGTH > len) return fail_range(env, "out needs 32 bytes at outOffset");
+  *out += off;
+  return true;
+}
+
+/* sha256TextInto(text, out, outOffset): SHA-256 of the UTF-8 of `text`. */
+static napi_value sha256_text_into(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len;
+  napi_value argv[3];
+  char stack[STACK_TEXT], *heap;
+  const char *text;
+  uint8_t *out;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 3) { fail_type(env, "sha256TextInto(text, out, outOffset)"); return NULL; }
+  if (!digest_target(env, argv[1], argv[2], &out)) return NULL;
+  if (!string_arg(env, argv[0], stack, &heap, &text, &len, "text must be a string")) return NULL;
+  SHA256((const unsigned char *)text, len, out);
+  free(heap);
+  return NULL;
+}
+
+/* sha256Base64SaltedInto(bytes, salt, out, outOffset): SHA-256(ASCII base64(bytes) ‖ UTF-8 salt). */
+static napi_value sha256_base64_salted_into(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len, bytes_len;
+  napi_value argv[4];
+  char stack[STACK_TEXT], *heap;
+  const char *salt;
+  uint8_t *bytes, *out;
+  uint8_t text[4 * ((256 + 2) / 3) + 1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 4) { fail_type(env, "sha256Base64SaltedInto(bytes, salt, out, outOffset)"); return NULL; }
+  if (!bytes_arg(env, argv[0], &bytes, &bytes_len, "bytes must be a Uint8Array")) return NULL;
+  /* Identity hashes and first-level hashes are 32 bytes; the bound keeps `text` on the stack. */
+  if (bytes_len > 256) { fail_range(env, "bytes longer than 256"); return NULL; }
+  if (!digest_target(env, argv[2], argv[3], &out)) return NULL;
+  if (!string_arg(env, argv[1], stack, &heap, &salt, &len, "salt must be a string")) return NULL;
+  int text_len = EVP_EncodeBlock(text, bytes, (int)bytes_len);
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, text, (size_t)text_len);
+  SHA256_Update(&sha, salt, len);
+  SHA256_Final(out, &sha);
+  free(heap);
+  return NULL;
+}
+
 static napi_value version(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
-  napi_create_string_utf8(env, "uid2-native 1", NAPI_AUTO_LENGTH, &s);
+  napi_create_string_utf8(env, "uid2-native 2", NAPI_AUTO_LENGTH, &s);
   return s;
 }
 
@@ -264,6 +338,8 @@ NAPI_MODULE_INIT() {
     {"gcmSealInPlace", NULL, gcm_seal_in_place, NULL, NULL, NULL, napi_enumerable, NULL},
     {"gcmOpenInto", NULL, gcm_open_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"sha256Base64Pairs", NULL, sha256_base64_pairs, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sha256TextInto", NULL, sha256_text_into, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"sha256Base64SaltedInto", NULL, sha256_base64_salted_into, NULL, NULL, NULL, napi_enumerable, NULL},
     {"version", NULL, version, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;

@@ -48,6 +48,8 @@ function load(): CryptoKernels | undefined {
       gcmSealInPlace: binding.gcmSealInPlace,
       gcmOpenInto: binding.gcmOpenInto,
       sha256Base64Pairs: binding.sha256Base64Pairs,
+      sha256TextInto: binding.sha256TextInto,
+      sha256Base64SaltedInto: binding.sha256Base64SaltedInto,
     };
     status = { loaded: true };
   } catch (err) {

@@ -26,6 +26,13 @@ export interface CryptoKernels {
    * means no suffix. `out` needs at least 44n bytes.
    */
   sha256Base64Pairs(a: Uint8Array, aOffsets: Uint32Array, b: Uint8Array, bRanges: Uint32Array, out: Uint8Array): void;
+  /** out[outOffset, +32) = SHA-256 of the UTF-8 of `text`. */
+  sha256TextInto(text: string, out: Uint8Array, outOffset: number): void;
+  /**
+   * out[outOffset, +32) = SHA-256(ASCII of the padded standard base64 of `bytes` ‖ UTF-8 of `salt`);
+   * `bytes` is at most 256 bytes.
+   */
+  sha256Base64SaltedInto(bytes: Uint8Array, salt: string, out: Uint8Array, outOffset: number): void;
 }
 
 let installed: CryptoKernels | undefined;

@@ -13,11 +13,21 @@
  */
 import { hash } from 'node:crypto';
 import { encodeBase64 } from './base64.ts';
+import { cryptoKernels } from './crypto-kernels.ts';
+
+/** The native kernel's input bound (identity hashes and FLHs are 32 bytes). */
+const MAX_NATIVE_HASHED = 256;
 
 export const FIRST_LEVEL_HASH_SIZE = 32;
 
 /** SHA-256(ASCII(base64(bytes)) ‖ UTF-8(salt)): upstream's `getSha256Bytes(base64, salt)`. */
 export function hashBase64WithSalt(bytes: Uint8Array, salt: string): Buffer {
+  const kernels = cryptoKernels();
+  if (kernels && bytes.length <= MAX_NATIVE_HASHED) {
+    const out = Buffer.allocUnsafe(32);
+    kernels.sha256Base64SaltedInto(bytes, salt, out, 0);
+    return out;
+  }
   // Base64 is ASCII, so the UTF-8 of the joined text is exactly step 1 ‖ step 2; one-shot hash (issue 6).
   return hash('sha256', encodeBase64(bytes) + salt, 'buffer');
 }

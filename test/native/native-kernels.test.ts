@@ -211,3 +211,22 @@ test('sha256Base64Pairs: n = 0, empty messages, shared suffix ranges, n = 5000 e
     assert.equal(out.toString('latin1', 44 * i, 44 * i + 44), expected, e);
   });
 });
+
+test('sha256TextInto / sha256Base64SaltedInto equal crypto.hash (ASCII, non-ASCII, empty, past the stack buffer)', { skip }, () => {
+  const k = requireKernels();
+  const out = Buffer.alloc(40);
+  fc.assert(
+    fc.property(fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 3000 })), fc.integer({ min: 0, max: 8 }), (text, at) => {
+      k.sha256TextInto(text, out, at);
+      assert.ok(out.subarray(at, at + 32).equals(hash('sha256', text, 'buffer')));
+    }),
+    { numRuns: 200 },
+  );
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 256 }), fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 2000 })), (bytes, salt) => {
+      k.sha256Base64SaltedInto(bytes, salt, out, 8);
+      assert.ok(out.subarray(8, 40).equals(hash('sha256', Buffer.from(bytes).toString('base64') + salt, 'buffer')));
+    }),
+    { numRuns: 200 },
+  );
+});
