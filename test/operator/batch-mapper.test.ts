@@ -2,7 +2,7 @@
  * The staged batch map v3 (src/operator/identity/batch-mapper.ts) against the per-item `v3Json`
  * of the same mapper, byte for byte: random batches over the fixture salts (salted buckets with and
  * without a previous salt, key-based buckets), at clock values before and after rotations, with
- * the native kernels installed and removed, and with `identity_v3`.
+ * the native kernels installed and removed, with and without opt-out records, and with `identity_v3`.
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { fixtureOperator, type TestOperator } from './support/operator-fixture.ts';
 import { mapV3Batch, type MapV3Input } from '../../src/operator/identity/batch-mapper.ts';
 import { createIdentityMapper } from '../../src/operator/identity/identity-mapper.ts';
-import { buildOptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
+import { buildOptOutSnapshot, type OptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
 import { cryptoKernels, useCryptoKernels } from '../../src/protocol/crypto-kernels.ts';
 import { firstLevelHash } from '../../src/protocol/first-level-hash.ts';
 import { IDENTITY_FIELDS, parseIdentity } from '../../src/protocol/identity-input.ts';
@@ -25,12 +25,18 @@ const OPTED_OUT_RECORD = 'someone-opted-out@example.com';
 
 let op: TestOperator;
 let v3op: TestOperator;
+/** Per operator: its opt-out snapshot with no records (as loaded) and one with a record. */
+const optOuts = new Map<TestOperator, { none: OptOutSnapshot; one: OptOutSnapshot }>();
 before(async () => {
   op = await fixtureOperator();
   v3op = await fixtureOperator({ identity_v3: true });
   for (const o of [op, v3op]) {
     const flh = firstLevelHash(parseIdentity('email', OPTED_OUT_RECORD)!.hash, o.deps.stores.salts.current().firstLevelSalt);
-    o.deps.stores.optout.swap(buildOptOutSnapshot([encodeOptOutRecord({ identityHash: flh, advertisingId: Buffer.alloc(32, 7), timestampS: 1_700_000_000n })], 99));
+    const none = o.deps.stores.optout.current();
+    assert.equal(none.byIdentityHash.size, 0);
+    const one = buildOptOutSnapshot([encodeOptOutRecord({ identityHash: flh, advertisingId: Buffer.alloc(32, 7), timestampS: 1_700_000_000n })], 99);
+    o.deps.stores.optout.swap(one);
+    optOuts.set(o, { none, one });
   }
 });
 after(async () => {
@@ -101,10 +107,16 @@ const inputArb: fc.Arbitrary<MapV3Input> = fc.record({ email: listOf(emailArb), 
 
 test('random batches: batch reply equals the per-item reply byte for byte, with and without the native kernels', () => {
   fc.assert(
-    fc.property(inputArb, fc.constantFrom(...CLOCKS), fc.boolean(), (input, now, v3) => {
+    fc.property(inputArb, fc.constantFrom(...CLOCKS), fc.boolean(), fc.boolean(), (input, now, v3, records) => {
       const o = v3 ? v3op : op;
       o.clock.set(now);
-      bothKernelModes(() => assertSameReply(o, input));
+      const { none, one } = optOuts.get(o)!;
+      o.deps.stores.optout.swap(records ? one : none);
+      try {
+        bothKernelModes(() => assertSameReply(o, input));
+      } finally {
+        o.deps.stores.optout.swap(one);
+      }
     }),
     { numRuns: 150 },
   );

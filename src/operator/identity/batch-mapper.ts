@@ -19,9 +19,11 @@
  */
 import { IDENTITY_FIELDS, identityHashBase64, identityHashText, type IdentityField } from '../../protocol/identity-input.ts';
 import { refreshFromSeconds } from '../../protocol/identity-mapping.ts';
-import { bucketIndexOfBase64 } from '../../protocol/salt-bucket.ts';
+import { isAscii } from 'node:buffer';
+import { BASE64_DIGITS } from '../../protocol/base64-digits.ts';
+import { bucketIndex } from '../../protocol/salt-bucket.ts';
 import type { SaltTable } from '../stores/salt-table.ts';
-import { isOptedOutBase64 } from '../tokens/test-identities.ts';
+import { optOutCheckOfBase64Bytes } from '../tokens/test-identities.ts';
 import { BucketPlan, bucketPlan } from './bucket-plan.ts';
 import type { IdentityMapper, MappingSnapshot } from './identity-mapper.ts';
 import { INVALID_JSON, JsonBytesWriter, OPTED_OUT_JSON } from './map-v3-json.ts';
@@ -33,6 +35,7 @@ export type MapV3Input = Readonly<Record<IdentityField, readonly unknown[]>>;
 const H = 44; // base64 of a SHA-256 hash
 const INVALID = -1;
 const NO_SUFFIX = Buffer.alloc(0);
+const COMMA = 0x2c;
 
 /** What the JS stage decided for one valid item. */
 const Outcome = { Mapped: 0, OptedOut: 1, PerItem: 2 } as const;
@@ -110,9 +113,35 @@ function firstLevelHashes(identityHashes: Buffer, slotCount: number, firstLevelS
   return out;
 }
 
-function isAscii(bytes: Buffer, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (bytes[i] > 0x7f) return false;
+const asciiFiles = new WeakMap<SaltTable, boolean>();
+
+/**
+ * True when every byte of the salt file is ASCII (base64 salts: always), checked once per table.
+ * Then a salt's bytes are exactly the UTF-8 of its string, and stage 3 hashes them where they lie.
+ */
+function isAsciiFile(entries: SaltTable): boolean {
+  let ascii = asciiFiles.get(entries);
+  if (ascii === undefined) {
+    ascii = isAscii(entries.fileBytes);
+    asciiFiles.set(entries, ascii);
+  }
+  return ascii;
+}
+
+function isAsciiRange(bytes: Buffer, ranges: Uint32Array, at: number): boolean {
+  for (let i = ranges[at]; i < ranges[at + 1]; i++) if (bytes[i] > 0x7f) return false;
   return true;
+}
+
+/** Bytes 0..2 of the FLH whose base64 starts at text[start] (spec §6.2 needs no more). */
+const flhHead = new Uint8Array(3);
+
+function bucketLine(text: Buffer, start: number, entryCount: number): number {
+  const bits = (BASE64_DIGITS[text[start]] << 18) | (BASE64_DIGITS[text[start + 1]] << 12) | (BASE64_DIGITS[text[start + 2]] << 6) | BASE64_DIGITS[text[start + 3]];
+  flhHead[0] = bits >> 16;
+  flhHead[1] = bits >> 8;
+  flhHead[2] = bits;
+  return bucketIndex(flhHead, entryCount);
 }
 
 /** The JS stage and stage 3: per slot its outcome, bucket line and raw UIDs. */
@@ -137,24 +166,25 @@ function rawUids(snap: MappingSnapshot, flhs: Buffer, slotCount: number): RawUid
   const previousFlhs = Buffer.allocUnsafe(H * slotCount);
   const previousRanges = new Uint32Array(2 * slotCount);
   let previousCount = 0;
+  const optedOut = optOutCheckOfBase64Bytes(snap.salts, snap.optout, 'generate');
+  const asciiFile = isAsciiFile(entries);
   for (let s = 0; s < slotCount; s++) {
-    const flh = flhs.toString('latin1', H * s, H * s + H);
     // Map checks opt-out like generate: test identities first, then any record (spec §10.1).
-    if (isOptedOutBase64(snap.salts, snap.optout, flh, 'generate')) {
+    if (optedOut(flhs, H * s)) {
       outcome[s] = Outcome.OptedOut;
       continue;
     }
-    const l = bucketIndexOfBase64(flh, entries.length);
+    const l = bucketLine(flhs, H * s, entries.length);
     line[s] = l;
     const plan = bucketPlan(entries, l, snap.nowMs, snap.identityV3);
-    if (plan === BucketPlan.Keyed || !entries.saltRange(l, false, currentRanges, 2 * s) || !isAscii(file, currentRanges[2 * s], currentRanges[2 * s + 1])) {
+    if (plan === BucketPlan.Keyed || !entries.saltRange(l, false, currentRanges, 2 * s) || !(asciiFile || isAsciiRange(file, currentRanges, 2 * s))) {
       outcome[s] = Outcome.PerItem;
       currentRanges[2 * s] = currentRanges[2 * s + 1] = 0;
       continue;
     }
     if (plan === BucketPlan.CurrentAndPrevious) {
       entries.saltRange(l, true, previousRanges, 2 * previousCount);
-      if (!isAscii(file, previousRanges[2 * previousCount], previousRanges[2 * previousCount + 1])) {
+      if (!(asciiFile || isAsciiRange(file, previousRanges, 2 * previousCount))) {
         outcome[s] = Outcome.PerItem;
         continue;
       }
@@ -189,7 +219,7 @@ export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: stri
     out.ascii(f === 0 ? `"${field}":[` : `],"${field}":[`);
     const values = input[field];
     for (let i = 0; i < values.length; i++, item++) {
-      if (i > 0) out.ascii(',');
+      if (i > 0) out.byte(COMMA);
       const s = slots.slotOf[item];
       if (s === INVALID) out.ascii(INVALID_JSON);
       else if (uids.outcome[s] === Outcome.OptedOut) out.ascii(OPTED_OUT_JSON);

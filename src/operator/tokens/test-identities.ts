@@ -50,3 +50,32 @@ export function isOptedOutBase64(salts: SaltSnapshot, optout: OptOutSnapshot, ke
   if (ids.neverOptedOut.has(key)) return false;
   return (optout.byIdentityHash.get(key) ?? 0) > 0;
 }
+
+/** Base64 text of a first-level hash: 44 ASCII bytes. */
+const FLH_TEXT_LENGTH = 44;
+
+function prefixOf(text: Uint8Array, start: number): number {
+  return ((text[start] << 24) | (text[start + 1] << 16) | (text[start + 2] << 8) | text[start + 3]) >>> 0;
+}
+
+/**
+ * `isOptedOutBase64` for first-level hashes held as base64 bytes (the batch identity mapper):
+ * bound once per request, it makes a string of a hash only when that hash may be a test identity
+ * (same first 4 characters) or when there are opt-out records to look it up in.
+ */
+export function optOutCheckOfBase64Bytes(
+  salts: SaltSnapshot,
+  optout: OptOutSnapshot,
+  at: OptOutCheckPoint,
+): (text: Buffer, start: number) => boolean {
+  const ids = testIdentities(salts);
+  const prefixes = new Set<number>();
+  for (const set of [ids.alwaysOptedOut, ids.optedOutAtRefresh, ids.neverOptedOut]) {
+    for (const key of set) prefixes.add(prefixOf(Buffer.from(key, 'latin1'), 0));
+  }
+  const records = optout.byIdentityHash.size > 0;
+  return (text, start) => {
+    if (!records && !prefixes.has(prefixOf(text, start))) return false;
+    return isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at);
+  };
+}
