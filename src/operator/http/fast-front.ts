@@ -3,11 +3,15 @@
  * to a hot route's exact path is read, authenticated and answered here by the same function
  * fastify runs for it (hot-route.ts), without the framework's per-request routing, hooks and
  * reply pipeline; the answer is written once with its length. Everything else — other routes,
- * query strings, CORS (an `Origin` header), chunked bodies, a server that is closing — goes to
- * fastify unchanged. Metrics, client-version counts and the error log line are the same calls
- * the fastify hooks make (response-observer.ts, client-version.ts).
+ * query strings, CORS (an `Origin` header), chunked bodies, repeated headers, a server that is
+ * closing — goes to fastify unchanged. Metrics, client-version counts and the error log line are
+ * the same calls the fastify hooks make (response-observer.ts, client-version.ts).
+ *
+ * Per request the front reads only the five headers it needs from the raw list (node builds the
+ * whole `req.headers` object lazily; the front touches it only to log an error) and creates no
+ * named closures (tsx compiles with keepNames, which makes each one a defineProperty).
  */
-import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
 import type { FastifyServerFactory } from 'fastify';
 import type { OperatorDeps } from '../deps.ts';
 import { Unauthorized } from '../errors.ts';
@@ -15,7 +19,7 @@ import type { ClientVersionMetrics } from './client-version.ts';
 import { frameworkErrorAnswer, type Answer } from './error-handler.ts';
 import { failedOutcome, runHotRoute, type Exchange, type HotRoute, type Outcome } from './hot-route.ts';
 import { MAX_REQUEST_BODY_SIZE } from './raw-body.ts';
-import { observeResponse } from './response-observer.ts';
+import { observeResponse, type CallerDetails } from './response-observer.ts';
 import { authenticate } from './role-check.ts';
 
 export interface FastFrontOptions {
@@ -28,69 +32,128 @@ export interface FastFrontOptions {
 
 type Front = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+/** The headers the front acts on (a subset of what node would put in `req.headers`). */
+type FrontHeaders = Pick<IncomingHttpHeaders, 'authorization' | 'content-type' | 'content-length'> & { 'x-uid2-client-version'?: string };
+
+const READ = new Set(['authorization', 'content-type', 'content-length', 'x-uid2-client-version']);
+/** Headers that send a request to fastify: CORS, chunked bodies. */
+const PASS_ON = new Set(['origin', 'transfer-encoding']);
+/** Only names of these lengths can matter, so most headers are skipped without lower-casing. */
+const NAME_LENGTHS = new Set([...READ, ...PASS_ON].map((n) => n.length));
+
+/** The headers the front needs, or undefined when fastify must take the request. */
+function frontHeaders(raw: readonly string[]): FrontHeaders | undefined {
+  const h: Record<string, string> = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i];
+    if (!NAME_LENGTHS.has(name.length)) continue;
+    const lower = name.toLowerCase();
+    if (PASS_ON.has(lower)) return undefined;
+    if (!READ.has(lower)) continue;
+    // A repeated header is rare and has merge rules of its own: fastify's (node's) apply.
+    if (h[lower] !== undefined) return undefined;
+    h[lower] = raw[i + 1];
+  }
+  return h;
+}
+
 /** Upstream honours X-Forwarded-For (spec §1; fastify `trustProxy: true`): the leftmost address. */
-function clientAddress(req: IncomingMessage): string | undefined {
-  const forwarded = req.headers['x-forwarded-for'];
+function callerOf(req: IncomingMessage): CallerDetails {
+  const headers: IncomingHttpHeaders = req.headers;
+  const forwarded = headers['x-forwarded-for'];
   const first = typeof forwarded === 'string' ? forwarded.split(',')[0].trim() : '';
-  return first.length > 0 ? first : req.socket.remoteAddress;
+  return { ip: first.length > 0 ? first : req.socket.remoteAddress, headers };
 }
 
 function write(res: ServerResponse, answer: Answer): void {
   const length = typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length;
-  res.writeHead(answer.statusCode, { 'content-type': answer.contentType, 'content-length': length });
+  res.writeHead(answer.statusCode, ['content-type', answer.contentType, 'content-length', String(length)]);
   res.end(answer.body);
+}
+
+/** One request in flight: its body chunks and what is needed to answer it (no closures per request). */
+class PendingRequest {
+  private readonly chunks: Buffer[] = [];
+
+  constructor(
+    private readonly front: FrontState,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly route: HotRoute,
+    readonly headers: FrontHeaders,
+    readonly client: Exchange['client'],
+    readonly started: number,
+  ) {}
+
+  onData(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onEnd(): void {
+    const { chunks } = this;
+    const exchange: Exchange = { headers: this.headers, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), client: this.client, siteId: undefined };
+    const outcome = runHotRoute(this.front.deps, this.route, exchange);
+    if (outcome instanceof Promise) void outcome.then((out) => this.front.finish(this, exchange, out));
+    else this.front.finish(this, exchange, outcome);
+  }
+}
+
+class FrontState {
+  readonly deps: OperatorDeps;
+  private readonly routes: Map<string, HotRoute>;
+
+  constructor(private readonly o: FastFrontOptions) {
+    this.deps = o.deps;
+    this.routes = new Map(o.routes.map((r) => [r.url, r]));
+  }
+
+  /** Answers a hot-route request and returns true, or returns false to pass it on. */
+  take(req: IncomingMessage, res: ServerResponse): boolean {
+    if (req.method !== 'POST' || req.url === undefined) return false;
+    const route = this.routes.get(req.url);
+    if (route === undefined || this.o.closing()) return false;
+    const headers = frontHeaders(req.rawHeaders);
+    if (headers === undefined) return false;
+    const started = performance.now();
+    const { deps } = this;
+    // 401 before the body is read (spec §2.1), then the size limit (spec §1), as in fastify.
+    const client = authenticate(deps, route.auth, headers.authorization);
+    const pending = new PendingRequest(this, req, res, route, headers, client === false ? undefined : client, started);
+    if (client === false) {
+      this.finish(pending, undefined, failedOutcome(deps, route, new Unauthorized()));
+      return true;
+    }
+    if (Number(headers['content-length'] ?? 0) > MAX_REQUEST_BODY_SIZE) {
+      const { errorInfo, ...answer } = frameworkErrorAnswer(413);
+      this.finish(pending, undefined, { answer, errorInfo });
+      return true;
+    }
+    req.on('data', (chunk: Buffer) => pending.onData(chunk));
+    req.on('end', () => pending.onEnd());
+    return true;
+  }
+
+  finish(p: PendingRequest, exchange: Exchange | undefined, outcome: Outcome): void {
+    const { statusCode } = outcome.answer;
+    write(p.res, outcome.answer);
+    observeResponse(this.deps.metrics, this.deps.logger, {
+      method: 'POST',
+      route: p.route.url,
+      statusCode,
+      elapsedMs: performance.now() - p.started,
+      siteId: p.client?.siteId ?? exchange?.siteId,
+      errorInfo: outcome.errorInfo,
+      url: p.route.url,
+      caller: statusCode >= 400 ? callerOf(p.req) : undefined,
+    });
+    this.o.clientVersions.record({ headers: p.headers, url: p.route.url }, p.client?.contact);
+  }
 }
 
 /** Returns a handler that answers a hot-route request and returns true, or returns false to pass it on. */
 export function createFastFront(o: FastFrontOptions): Front {
-  const { deps } = o;
-  const routes = new Map(o.routes.map((r) => [r.url, r]));
-
-  const finish = (req: IncomingMessage, res: ServerResponse, route: HotRoute, started: number, exchange: Exchange | undefined, outcome: Outcome) => {
-    write(res, outcome.answer);
-    const client = exchange?.client;
-    observeResponse(deps.metrics, deps.logger, {
-      method: 'POST',
-      route: route.url,
-      statusCode: outcome.answer.statusCode,
-      elapsedMs: performance.now() - started,
-      siteId: client?.siteId ?? exchange?.siteId,
-      errorInfo: outcome.errorInfo,
-      url: req.url ?? route.url,
-      headers: req.headers,
-      clientAddress: () => clientAddress(req),
-    });
-    o.clientVersions.record({ headers: req.headers, url: req.url ?? route.url }, client?.contact);
-  };
-
-  return (req, res) => {
-    if (req.method !== 'POST' || req.url === undefined) return false;
-    const route = routes.get(req.url);
-    const h = req.headers;
-    if (route === undefined || h.origin !== undefined || h['transfer-encoding'] !== undefined || o.closing()) return false;
-    const started = performance.now();
-    // 401 before the body is read (spec §2.1), then the size limit (spec §1), as in fastify.
-    const client = authenticate(deps, route.auth, h.authorization);
-    if (client === false) {
-      finish(req, res, route, started, undefined, failedOutcome(deps, route, new Unauthorized()));
-      return true;
-    }
-    const length = Number(h['content-length'] ?? 0);
-    if (length > MAX_REQUEST_BODY_SIZE) {
-      const { errorInfo, ...answer } = frameworkErrorAnswer(413);
-      finish(req, res, route, started, undefined, { answer, errorInfo });
-      return true;
-    }
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const exchange: Exchange = { headers: h, body: chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), client, siteId: undefined };
-      const outcome = runHotRoute(deps, route, exchange);
-      if (outcome instanceof Promise) void outcome.then((out) => finish(req, res, route, started, exchange, out));
-      else finish(req, res, route, started, exchange, outcome);
-    });
-    return true;
-  };
+  const state = new FrontState(o);
+  return (req, res) => state.take(req, res);
 }
 
 /** The options fastify hands its server factory that a server it made itself would get. */

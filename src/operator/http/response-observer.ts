@@ -19,9 +19,14 @@ export interface ResponseObservation {
   readonly errorInfo: ErrorInfo | undefined;
   /** Raw URL; only its path is logged. */
   readonly url: string;
+  /** For the log line of an error (4xx/5xx) only; callers may omit it for other answers. */
+  readonly caller: CallerDetails | undefined;
+}
+
+/** The caller's address (X-Forwarded-For honoured) and headers; a fastify request is one. */
+export interface CallerDetails {
+  readonly ip: string | undefined;
   readonly headers: IncomingHttpHeaders;
-  /** Read only for the log line of an error. */
-  clientAddress(): string | undefined;
 }
 
 export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: ResponseObservation): void {
@@ -39,8 +44,8 @@ export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: Res
       path: o.url.split('?')[0],
       statusCode: o.statusCode,
       message: o.errorInfo?.message,
-      clientAddress: o.clientAddress(),
-      ...(o.statusCode < 500 ? { origin: o.headers.origin, referer: o.headers.referer?.split('?')[0] } : {}),
+      clientAddress: o.caller?.ip,
+      ...(o.statusCode < 500 ? { origin: o.caller?.headers.origin, referer: o.caller?.headers.referer?.split('?')[0] } : {}),
     },
     'Response to http request',
   );
@@ -57,8 +62,7 @@ export function installResponseObserver(app: FastifyInstance, metrics: OperatorM
       siteId: request.client?.siteId ?? request.siteId,
       errorInfo: request.errorInfo,
       url: request.url,
-      headers: request.headers,
-      clientAddress: () => request.ip,
+      caller: request,
     });
     done();
   });
