@@ -190,3 +190,13 @@ test('the fast front records the same metrics as the fastify hooks', async () =>
   assert.match(text, new RegExp(`uid2_client_sdk_versions_total\\{[^}]*client_version="${version.replace(/\./g, '\\.')}"[^}]*\\} 1`));
   assert.match(text, /uid2_token_response_status_count\{site_id="999",token_endpoint="generate",token_response_status="success"/);
 });
+
+test('identityBodyJson writes exactly JSON.stringify of an identity body', async () => {
+  const { identityBodyJson, issueIdentity, PrivacyBits } = await import('../../src/operator/tokens/identity-tokens.ts');
+  const { randomBytes } = await import('node:crypto');
+  for (let i = 0; i < 50; i++) {
+    const now = op.clock.now() + i * 1_000;
+    const body = issueIdentity(op.deps, { scope: op.deps.config.identityScope, type: i % 2, firstLevelHash: randomBytes(32), siteId: 999, privacyBits: PrivacyBits.serverSide, establishedMs: now - i }, now);
+    assert.equal(identityBodyJson(body), JSON.stringify(body));
+  }
+});

@@ -95,10 +95,11 @@ export function v2HotRoute(
   replayGuard: ReplayChecker,
   url: string,
   roles: readonly Role[],
-  run: (payload: Record<string, unknown>, client: ClientRecord) => unknown,
+  /** The reply body's JSON text for the decrypted payload. */
+  run: (payload: Record<string, unknown>, client: ClientRecord) => string,
 ): HotRoute {
   const answer = (state: V2RequestState, client: ClientRecord): Answer => {
-    const json = JSON.stringify(run(state.payload ?? {}, client));
+    const json = run(state.payload ?? {}, client);
     const sealed = sealV2Response(deps, state, json);
     return sealed ? { statusCode: 200, ...sealed } : { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
   };

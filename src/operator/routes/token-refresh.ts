@@ -12,7 +12,7 @@ import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, Operat
 import { JSON_CONTENT_TYPE } from '../http/error-handler.ts';
 import type { HotRoute } from '../http/hot-route.ts';
 import { isOctetStream } from '../http/raw-body.ts';
-import { issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
+import { identityBodyJson, issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
 import { recordTokenResponse } from '../tokens/token-metrics.ts';
 
@@ -92,7 +92,7 @@ export function refreshRoute(deps: OperatorDeps): HotRoute {
         if (!exchange.client) throw new GenericError(Messages.errorRefreshingToken);
         throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
       }
-      const json = JSON.stringify(outcome.kind === 'refreshed' ? { body: outcome.body, status: 'success' } : { status: 'optout' });
+      const json = outcome.kind === 'refreshed' ? `{"body":${identityBodyJson(outcome.body)},"status":"success"}` : '{"status":"optout"}';
       if (!responseKey) return { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
       const sealed = encryptRefreshResponse(responseKey, json);
       if (isOctetStream(exchange.headers['content-type'])) return { statusCode: 200, contentType: 'application/octet-stream', body: sealed };

@@ -17,7 +17,7 @@ import { requireRole } from '../http/role-check.ts';
 import { v2Payload } from '../http/v2-envelope.ts';
 import { siteOfKey } from '../stores/key-selection.ts';
 import { readIdentityInput, requireIdentity } from '../tokens/identity-request.ts';
-import { PrivacyBits, currentRawUidFor, issueIdentity } from '../tokens/identity-tokens.ts';
+import { PrivacyBits, currentRawUidFor, identityBodyJson, issueIdentity } from '../tokens/identity-tokens.ts';
 import { recordTokenResponse } from '../tokens/token-metrics.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
 import { checkUserConsent } from '../tokens/user-consent.ts';
@@ -31,8 +31,8 @@ function optionalString(payload: Record<string, unknown>, field: string): string
   return typeof v === 'string' ? v : undefined;
 }
 
-/** `/v2/token/generate` (spec §4.1) on the decrypted payload of an authenticated GENERATOR. */
-function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: number): object {
+/** `/v2/token/generate` (spec §4.1) on the decrypted payload of an authenticated GENERATOR: the reply's JSON text. */
+function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: number): string {
   const identity = requireIdentity(payload, deps.config.enablePhoneSupport);
   // EUID only: a consent string, when sent, must grant the required purposes (spec §4.1). A key
   // sent as null counts as sent and empty (upstream `containsKey`), so it is invalid, not skipped.
@@ -41,7 +41,7 @@ function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: 
     if (consent === 'invalid') throw new ClientError(Messages.userConsentInvalid);
     if (consent === 'insufficient') {
       recordTokenResponse(deps, 'generate', siteId, 'insufficient_user_consent');
-      return { status: 'insufficient_user_consent' };
+      return '{"status":"insufficient_user_consent"}';
     }
   }
   const now = deps.clock.now();
@@ -50,7 +50,7 @@ function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: 
   const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
   if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
     recordTokenResponse(deps, 'generate', siteId, 'optout');
-    return { status: 'optout' };
+    return '{"status":"optout"}';
   }
   const body = issueIdentity(
     deps,
@@ -58,7 +58,7 @@ function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: 
     now,
   );
   recordTokenResponse(deps, 'generate', siteId, 'success');
-  return { status: 'success', body };
+  return `{"status":"success","body":${identityBodyJson(body)}}`;
 }
 
 /** Generate as a hot route (hot-route.ts, issue 6): one function for fastify and the fast front. */

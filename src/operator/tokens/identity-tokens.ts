@@ -40,6 +40,15 @@ export interface IdentityBody {
   readonly refresh_response_key: string;
 }
 
+/**
+ * The JSON text of an identity body, byte for byte `JSON.stringify(body)`, written directly: the
+ * tokens and the key are base64/base64url and the times integers, so nothing needs escaping
+ * (issue 6: the token routes answer one per request).
+ */
+export function identityBodyJson(b: IdentityBody): string {
+  return `{"advertising_token":"${b.advertising_token}","refresh_token":"${b.refresh_token}","identity_expires":${b.identity_expires},"refresh_expires":${b.refresh_expires},"refresh_from":${b.refresh_from},"refresh_response_key":"${b.refresh_response_key}"}`;
+}
+
 /** The raw UID a token for `flh` carries now (also used by validate and logout). */
 export function currentRawUidFor(deps: OperatorDeps, flh: Buffer, type: IdentityType, nowMs: number): Buffer {
   const { entries } = saltFileAt(deps.stores.salts.current().files, nowMs);
