@@ -194,9 +194,10 @@ test('the fast front records the same metrics as the fastify hooks', async () =>
 test('identityBodyJson writes exactly JSON.stringify of an identity body', async () => {
   const { identityBodyJson, issueIdentity, PrivacyBits } = await import('../../src/operator/tokens/identity-tokens.ts');
   const { randomBytes } = await import('node:crypto');
+  const { IdentityType } = await import('../../src/protocol/identity-kinds.ts');
   for (let i = 0; i < 50; i++) {
     const now = op.clock.now() + i * 1_000;
-    const body = issueIdentity(op.deps, { scope: op.deps.config.identityScope, type: i % 2, firstLevelHash: randomBytes(32), siteId: 999, privacyBits: PrivacyBits.serverSide, establishedMs: now - i }, now);
+    const body = issueIdentity(op.deps, { scope: op.deps.config.identityScope, type: i % 2 === 0 ? IdentityType.Email : IdentityType.Phone, firstLevelHash: randomBytes(32), siteId: 999, privacyBits: PrivacyBits.serverSide, establishedMs: now - i }, now);
     assert.equal(identityBodyJson(body), JSON.stringify(body));
   }
 });
