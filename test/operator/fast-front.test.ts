@@ -201,3 +201,22 @@ test('identityBodyJson writes exactly JSON.stringify of an identity body', async
     assert.equal(identityBodyJson(body), JSON.stringify(body));
   }
 });
+
+test('a client that drops the connection mid-body (FIN or RST) leaves the server serving', async () => {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 6; i++) {
+    await new Promise<void>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.write(`POST /v2/token/generate HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${CLIENTS.special.key}\r\nContent-Type: text/plain\r\nContent-Length: 500\r\n\r\nabc`);
+        setTimeout(() => {
+          if (i % 2) s.resetAndDestroy();
+          else s.destroy();
+          resolve();
+        }, 20);
+      });
+      s.on('error', () => resolve());
+    });
+  }
+  const ok = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: authHeaders() });
+  assert.equal(ok.status, 200);
+});
