@@ -83,7 +83,6 @@ export interface DecodedRequest {
   respondBinary: boolean;
 }
 
-type Decoded = Omit<DecodedRequest, 'respondBinary'>;
 
 function fail(code: ProtocolErrorCode, message: string): ProtocolError {
   return new ProtocolError(code, message);
@@ -118,7 +117,8 @@ function parsePayload(data: Buffer): Record<string, unknown> | null {
   throw fail('ERR_JSON', EnvelopeMessages.payloadJson());
 }
 
-function decodeEnvelopeBytes(bytes: Buffer, options: RequestDecodeOptions): Decoded {
+/** `respondBinary` is carried through, so each decode builds one result object (issue 6). */
+function decodeEnvelopeBytes(bytes: Buffer, options: RequestDecodeOptions, respondBinary: boolean): DecodedRequest {
   const { scope } = options;
   if (bytes.length < MIN_REQUEST_ENVELOPE_SIZE) throw structuralError(bytes, scope, 'ERR_TOO_SHORT', EnvelopeMessages.tooShort(scope));
   if (bytes[0] !== ENVELOPE_VERSION) throw structuralError(bytes, scope, 'ERR_VERSION', EnvelopeMessages.version(scope, bytes[0]));
@@ -132,17 +132,17 @@ function decodeEnvelopeBytes(bytes: Buffer, options: RequestDecodeOptions): Deco
   const timestampMs = r.i64();
   const nonce = r.bytes(NONCE_SIZE);
   if (!(Math.abs(options.nowMs - timestampMs) < FRESHNESS_WINDOW_MS)) throw fail('ERR_TIMESTAMP', EnvelopeMessages.timestamp());
-  return { timestampMs, nonce, payload: parsePayload(data) };
+  return { timestampMs, nonce, payload: parsePayload(data), respondBinary };
 }
 
 /** `body` holds base64 text; latin1 maps each byte to one char, so non-ASCII fails `isBase64`. */
-function decodeEnvelopeText(body: Buffer, options: RequestDecodeOptions): Decoded {
+function decodeEnvelopeText(body: Buffer, options: RequestDecodeOptions): DecodedRequest {
   const text = body.toString('latin1');
   if (!isBase64(text)) {
     const { scope } = options;
     throw structuralError(body, scope, 'ERR_BASE64', EnvelopeMessages.notBase64(scope));
   }
-  return decodeEnvelopeBytes(Buffer.from(text, 'base64'), options);
+  return decodeEnvelopeBytes(Buffer.from(text, 'base64'), options, false);
 }
 
 /**
@@ -152,12 +152,12 @@ function decodeEnvelopeText(body: Buffer, options: RequestDecodeOptions): Decode
  */
 export function decodeRequestBody(body: Buffer | null | undefined, options: RequestDecodeOptions): DecodedRequest {
   if (!body || body.length === 0) throw fail('ERR_FORMAT', EnvelopeMessages.missing());
-  if (!options.binary) return { ...decodeEnvelopeText(body, options), respondBinary: false };
+  if (!options.binary) return decodeEnvelopeText(body, options);
   try {
-    return { ...decodeEnvelopeBytes(body, options), respondBinary: true };
+    return decodeEnvelopeBytes(body, options, true);
   } catch (binaryError) {
     if (!isBase64(body.toString('latin1'))) throw binaryError;
-    return { ...decodeEnvelopeText(body, options), respondBinary: false };
+    return decodeEnvelopeText(body, options);
   }
 }
 

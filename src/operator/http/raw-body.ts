@@ -21,6 +21,10 @@ export function rawBody(body: unknown): Buffer {
   return Buffer.alloc(0);
 }
 
+const OCTET_STREAM = 'application/octet-stream';
+
 export function isOctetStream(contentType: string | undefined): boolean {
-  return (contentType ?? '').split(';')[0].trim().toLowerCase() === 'application/octet-stream';
+  // Shorter values cannot name it: the common text/plain request skips the parsing (issue 6).
+  if (contentType === undefined || contentType.length < OCTET_STREAM.length) return false;
+  return contentType.split(';')[0].trim().toLowerCase() === OCTET_STREAM;
 }
