@@ -13,7 +13,7 @@ import { HealthRegistry } from '../../src/operator/metrics/health.ts';
 import { OperatorMetrics } from '../../src/operator/metrics/operator-metrics.ts';
 import { activeKey, masterKey, refreshKey, selectSiteKey, siteOfKey, defaultKeyset, AmbiguousDefaultKeysetError } from '../../src/operator/stores/key-selection.ts';
 import { buildKeysetKeySnapshot, buildKeysetSnapshot } from '../../src/operator/stores/keyset-store.ts';
-import { saltEntryFor, saltFileAt, areAllSaltsExpired, saltStore } from '../../src/operator/stores/salt-store.ts';
+import { saltLineFor, saltFileAt, areAllSaltsExpired, saltStore } from '../../src/operator/stores/salt-store.ts';
 import { buildOptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
 import { assertStoresUsable, StoreReadinessError } from '../../src/operator/stores/store-readiness.ts';
 import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
@@ -60,7 +60,8 @@ test('salts: the file in force by effective/expires, bucket ids, local_mapping l
   const mapping = loadVectors().local_mapping;
   for (const e of mapping.salt_entries) assert.equal(salts.bucketId(e.id), e.bucket_id);
   const flh = Buffer.from('RNzyiMMy106hy8MpBOsHBe+ZZkQR8IbUAG/IC2OrNr4=', 'base64');
-  assert.equal(saltEntryFor(salts, flh, NOW).id, 1000000);
+  const { entries, line } = saltLineFor(salts, flh, NOW);
+  assert.equal(entries.at(line).id, 1000000);
   assert.equal(areAllSaltsExpired(salts, NOW), false);
 });
 

@@ -4,7 +4,6 @@
  * here; upstream uses load time + 365 d). Every file not yet expired at load is kept, so the file
  * in force can change with the clock without a reload.
  */
-import type { SaltEntry } from '../../protocol/salt-file.ts';
 import { loadSaltFile } from './salt-file-loader.ts';
 import type { SaltTable } from './salt-table.ts';
 import { bucketIndex, createBucketIdEncoder } from '../../protocol/salt-bucket.ts';
@@ -69,10 +68,13 @@ export function areAllSaltsExpired(snapshot: SaltSnapshot, nowMs: number): boole
   return snapshot.files.every((f) => f.expires <= nowMs);
 }
 
-/** The salt entry (bucket) of a first-level hash at `nowMs` (spec §6.2). */
-export function saltEntryFor(snapshot: SaltSnapshot, flh: Uint8Array, nowMs: number): SaltEntry {
+/**
+ * The salt file in force at `nowMs` and the line (bucket) of a first-level hash in it (spec §6.2).
+ * Callers read the line through the table's accessors, or decode it with `entries.at(line)`.
+ */
+export function saltLineFor(snapshot: SaltSnapshot, flh: Uint8Array, nowMs: number): { entries: SaltTable; line: number } {
   const { entries } = saltFileAt(snapshot.files, nowMs);
-  return entries.at(bucketIndex(flh, entries.length));
+  return { entries, line: bucketIndex(flh, entries.length) };
 }
 
 export const saltStore: StoreDefinition<SaltSnapshot> = {

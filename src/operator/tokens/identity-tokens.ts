@@ -13,8 +13,7 @@ import type { OperatorDeps } from '../deps.ts';
 import { NoActiveKey } from '../errors.ts';
 import { masterKey, refreshKey, selectSiteKey } from '../stores/key-selection.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
-import { saltFileAt } from '../stores/salt-store.ts';
-import { bucketIndex } from '../../protocol/salt-bucket.ts';
+import { saltLineFor } from '../stores/salt-store.ts';
 
 /** Privacy bits (spec §7.7): bit0 legacy (server-side generate), bit1 client-side generated. */
 export const PrivacyBits = { serverSide: 1, clientSide: 3 } as const;
@@ -51,8 +50,7 @@ export function identityBodyJson(b: IdentityBody): string {
 
 /** The raw UID a token for `flh` carries now (also used by validate and logout). */
 export function currentRawUidFor(deps: OperatorDeps, flh: Buffer, type: IdentityType, nowMs: number): Buffer {
-  const { entries } = saltFileAt(deps.stores.salts.current().files, nowMs);
-  const line = bucketIndex(flh, entries.length);
+  const { entries, line } = saltLineFor(deps.stores.salts.current(), flh, nowMs);
   // A salt bucket (the common case) is read through the table's accessor: no entry is decoded.
   const salt = entries.currentSalt(line);
   if (salt !== null) return saltRawUid(flh, salt, { scope: deps.config.identityScope, type, identityV3: deps.config.identityV3 });
