@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { decodeOptOutRecord, encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
-import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
+import { LazyOptOutIndex, OptOutIndex } from '../../src/operator/stores/optout-index.ts';
 
 function reference(files: Buffer[]) {
   const byIdentity = new Map<string, number>();
@@ -66,6 +66,27 @@ test('matches a Map of base64 keys, duplicates and 33-byte ids included', () => 
     assert.equal(byIdentity.get(key), ref.byIdentity.get(key));
     if (/[+/]/.test(key)) assert.equal(byAdId.get(key.replace(/\+/g, '-').replace(/\//g, '_')), undefined);
   }
+});
+
+test('getBase64Bytes answers exactly as get of the same text, from the bytes at any offset', () => {
+  const identities = Array.from({ length: 200 }, () => randomBytes(32));
+  const files = [Buffer.concat(identities.slice(0, 150).map((id, i) => encodeOptOutRecord({ identityHash: id, advertisingId: randomBytes(32), timestampS: i % 7 === 0 ? 0 : 1_000 + i })))];
+  const byIdentity = new OptOutIndex(files, 'identity');
+  const lazy = new LazyOptOutIndex(files, 'identity');
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const texts = identities.map((id) => id.toString('base64'));
+  // Near misses too: a non-canonical last character, the URL-safe alphabet, a non-ASCII byte.
+  for (const t of texts.slice(0, 20)) {
+    texts.push(`${t.slice(0, 42)}${ALPHABET[ALPHABET.indexOf(t[42]) | 1]}=`, t.replace(/\+/g, '-').replace(/\//g, '_'), `${t.slice(0, 10)}\u00e9${t.slice(11)}`);
+  }
+  let hits = 0;
+  for (const t of texts) {
+    const bytes = Buffer.concat([randomBytes(5), Buffer.from(t, 'latin1'), randomBytes(3)]);
+    assert.equal(byIdentity.getBase64Bytes(bytes, 5), byIdentity.get(t), t);
+    assert.equal(lazy.getBase64Bytes(bytes, 5), byIdentity.get(t), t);
+    if (byIdentity.get(t) !== undefined) hits++;
+  }
+  assert.ok(hits > 100, `${hits} keys found`);
 });
 
 test('an empty index answers nothing', () => {

@@ -12,7 +12,7 @@
  * timestamp 0 are not opt-outs (§10.1) and are left out. Lookups take the key as base64 text, as
  * the routes and the tests hold it.
  */
-import { base64DigitAt } from '../../protocol/base64-digits.ts';
+import { BASE64_DIGITS } from '../../protocol/base64-digits.ts';
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 
 export type OptOutKeyKind = 'identity' | 'advertising';
@@ -21,6 +21,8 @@ export type OptOutKeyKind = 'identity' | 'advertising';
 export interface OptOutLookup {
   readonly size: number;
   get(base64Key: string): number | undefined;
+  /** `get` of the 44-character base64 key at `text[start]`, held as ASCII bytes. */
+  getBase64Bytes(text: Uint8Array, start: number): number | undefined;
   has(base64Key: string): boolean;
 }
 
@@ -50,6 +52,17 @@ function timestampAt(w: Uint32Array, base: number): number {
 function prefixAt(w: Uint32Array, base: number): number {
   const metadata = w[base + TIMESTAMP_WORD + 1] >>> 24;
   return metadata >> VERSION_SHIFT === 0 ? -1 : metadata & TYPE_MASK;
+}
+
+/** A character code of base64 text held as a string or as ASCII bytes. */
+function codeAt(text: string | Uint8Array, i: number): number {
+  return typeof text === 'string' ? text.charCodeAt(i) : text[i];
+}
+
+/** The base64 digit at `text[i]`, or -1 when it is not in the standard alphabet. */
+function digitAt(text: string | Uint8Array, i: number): number {
+  const code = codeAt(text, i);
+  return code < 128 ? BASE64_DIGITS[code] : -1;
 }
 
 /** Bytes 8..16 of a key (identity hash or stored ad id) are uniformly random in every id version. */
@@ -140,7 +153,20 @@ export class OptOutIndex implements OptOutLookup {
   }
 
   get(base64Key: string): number | undefined {
-    const n = this.decodeKey(base64Key);
+    return this.lookupDecoded(this.decodeKey(base64Key, 0, base64Key.length));
+  }
+
+  /**
+   * `get` for a key held as base64 in 44 ASCII bytes at `text[start]` (the batch identity mapper's
+   * first-level hashes, as the hashing kernels write them): the same answer as `get` of that text,
+   * without making a string of it.
+   */
+  getBase64Bytes(text: Uint8Array, start: number): number | undefined {
+    return this.lookupDecoded(this.decodeKey(text, start, KEY_TEXT_LENGTH));
+  }
+
+  /** The lookup once `decodeKey` has filled `probe` with `n` bytes (0: nothing can match). */
+  private lookupDecoded(n: number): number | undefined {
     let prefix: number;
     if (n === HASH_SIZE) prefix = -1;
     else if (n === HASH_SIZE + 1 && this.kind === 'advertising' && this.probe[0] <= TYPE_MASK) prefix = this.probe[0];
@@ -167,16 +193,16 @@ export class OptOutIndex implements OptOutLookup {
    * and "=") or 33 bytes (44 characters) can match; anything else is refused here, in plain JS
    * (a Buffer decode per lookup costs more than the probe itself on the identity-map hot path).
    */
-  private decodeKey(text: string): number {
-    if (text.length !== KEY_TEXT_LENGTH) return 0;
+  private decodeKey(text: string | Uint8Array, start: number, length: number): number {
+    if (length !== KEY_TEXT_LENGTH) return 0;
     const probe = this.probe;
-    const padded = text.charCodeAt(KEY_TEXT_LENGTH - 1) === PAD;
+    const padded = codeAt(text, start + KEY_TEXT_LENGTH - 1) === PAD;
     const fullQuads = padded ? KEY_TEXT_LENGTH / 4 - 1 : KEY_TEXT_LENGTH / 4;
     for (let q = 0; q < fullQuads; q++) {
-      const a = base64DigitAt(text, 4 * q);
-      const b = base64DigitAt(text, 4 * q + 1);
-      const c = base64DigitAt(text, 4 * q + 2);
-      const d = base64DigitAt(text, 4 * q + 3);
+      const a = digitAt(text, start + 4 * q);
+      const b = digitAt(text, start + 4 * q + 1);
+      const c = digitAt(text, start + 4 * q + 2);
+      const d = digitAt(text, start + 4 * q + 3);
       if ((a | b | c | d) < 0) return 0;
       const bits = (a << 18) | (b << 12) | (c << 6) | d;
       probe[3 * q] = bits >> 16;
@@ -184,9 +210,9 @@ export class OptOutIndex implements OptOutLookup {
       probe[3 * q + 2] = bits & 0xff;
     }
     if (!padded) return HASH_SIZE + 1;
-    const a = base64DigitAt(text, KEY_TEXT_LENGTH - 4);
-    const b = base64DigitAt(text, KEY_TEXT_LENGTH - 3);
-    const c = base64DigitAt(text, KEY_TEXT_LENGTH - 2);
+    const a = digitAt(text, start + KEY_TEXT_LENGTH - 4);
+    const b = digitAt(text, start + KEY_TEXT_LENGTH - 3);
+    const c = digitAt(text, start + KEY_TEXT_LENGTH - 2);
     // Canonical text leaves the 2 unused low bits of the last character zero.
     if ((a | b | c) < 0 || (c & 3) !== 0) return 0;
     const bits = (a << 12) | (b << 6) | c;
@@ -224,6 +250,10 @@ export class LazyOptOutIndex implements OptOutLookup {
 
   get(base64Key: string): number | undefined {
     return this.built().get(base64Key);
+  }
+
+  getBase64Bytes(text: Uint8Array, start: number): number | undefined {
+    return this.built().getBase64Bytes(text, start);
   }
 
   has(base64Key: string): boolean {

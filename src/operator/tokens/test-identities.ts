@@ -61,7 +61,7 @@ function prefixOf(text: Uint8Array, start: number): number {
 /**
  * `isOptedOutBase64` for first-level hashes held as base64 bytes (the batch identity mapper):
  * bound once per request, it makes a string of a hash only when that hash may be a test identity
- * (same first 4 characters) or when there are opt-out records to look it up in.
+ * (same first 4 characters); every other hash is looked up in the index from its bytes.
  */
 export function optOutCheckOfBase64Bytes(
   salts: SaltSnapshot,
@@ -75,7 +75,8 @@ export function optOutCheckOfBase64Bytes(
   }
   const records = optout.byIdentityHash.size > 0;
   return (text, start) => {
-    if (!records && !prefixes.has(prefixOf(text, start))) return false;
-    return isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at);
+    if (prefixes.has(prefixOf(text, start))) return isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at);
+    // Not a test identity (their prefixes differ), so only a record can opt it out.
+    return records && (optout.byIdentityHash.getBase64Bytes(text, start) ?? 0) > 0;
   };
 }
