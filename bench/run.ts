@@ -27,8 +27,8 @@ const tool: LoadTool = pickLoadTool(toolArg >= 0 ? argv[toolArg + 1] : undefined
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 const cfg = quick
-  ? { durationS: 3, warmupS: 1, hashSeconds: 1, prodBuckets: 2 ** 16, prodOptOut: 500_000, mapBatch: 5000, connections: 32 }
-  : { durationS: 10, warmupS: 2, hashSeconds: 3, prodBuckets: 2 ** 20, prodOptOut: 10_000_000, mapBatch: 5000, connections: 32 };
+  ? { durationS: 3, warmupS: 1, hashSeconds: 1, prodBuckets: 2 ** 16, prodOptOut: 500_000, mapBatch: 5000, connections: 32, optOut: 100_000 }
+  : { durationS: 10, warmupS: 2, hashSeconds: 3, prodBuckets: 2 ** 20, prodOptOut: 10_000_000, mapBatch: 5000, connections: 32, optOut: 1_000_000 };
 
 const work = mkdtempSync(join(tmpdir(), 'uid2-bench-'));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -83,7 +83,9 @@ async function bareRun(bare: BenchChild, bodies: string[], headers: Record<strin
 
 async function throughput(): Promise<{ rows: Row[]; map: LoadResult; ds: BenchDataset }> {
   const ds = await prepareDataset(join(work, 'small'), 4096);
-  const op = await startChild(here('./operator-server.ts'), operatorArgs(ds));
+  // Opt-out records as an operator always has them: every generate and mapped email is looked up.
+  writeOptOutPartitions(ds.dir, cfg.optOut);
+  const op = await startChild(here('./operator-server.ts'), operatorArgs(ds, { optout_metadata_path: OPTOUT_METADATA_PATH }));
   const bare = await startChild(here('./bare-server.ts'));
   const rows: Row[] = [];
   try {
