@@ -67,7 +67,10 @@ export async function startFaultStack(o: FaultStackOptions = {}): Promise<FaultS
     const port = await freePort();
     const metricsPort = await freePort();
     const env = operatorEnv({ index: 0, coreUrl: proxy.url, optoutUrl: optout.url, operatorKey: dataset.operatorKey, port, metricsPort, refreshMs, optoutRefreshSeconds: 1 });
-    const operator = service('operator', ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE)], port, { ...env, ...o.operatorEnv });
+    // One process: with the default (a worker per CPU) the stack is healthy once one worker is, and a
+    // fault switched on then could meet a second worker still on its initial load, which refuses to
+    // start by design (seen on a loaded CI run). Clustering has its own tests (test/operator/cluster*).
+    const operator = service('operator', ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE), '--workers', '1'], port, { ...env, ...o.operatorEnv });
     await operator.waitHealthy(HEALTH_TIMEOUT_MS);
     const p = proxy;
     const metric = (name: string, labels: Record<string, string> = {}) =>
