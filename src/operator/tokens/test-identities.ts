@@ -13,6 +13,8 @@ interface TestIdentities {
   readonly alwaysOptedOut: ReadonlySet<string>;
   readonly optedOutAtRefresh: ReadonlySet<string>;
   readonly neverOptedOut: ReadonlySet<string>;
+  /** The first 4 base64 characters of every one of them, as `prefixOf` reads them. */
+  readonly prefixes: ReadonlySet<number>;
 }
 
 function flhSet(salt: string, inputs: [IdentityField, string][]): Set<string> {
@@ -25,11 +27,14 @@ function testIdentities(salts: SaltSnapshot): TestIdentities {
   let ids = cache.get(salts);
   if (!ids) {
     const salt = salts.firstLevelSalt;
-    ids = {
-      alwaysOptedOut: flhSet(salt, [['email', 'optout@example.com'], ['phone', '+00000000000']]),
-      optedOutAtRefresh: flhSet(salt, [['email', 'refresh-optout@example.com'], ['phone', '+00000000002']]),
-      neverOptedOut: flhSet(salt, [['email', 'validate@example.com'], ['phone', '+12345678901']]),
-    };
+    const alwaysOptedOut = flhSet(salt, [['email', 'optout@example.com'], ['phone', '+00000000000']]);
+    const optedOutAtRefresh = flhSet(salt, [['email', 'refresh-optout@example.com'], ['phone', '+00000000002']]);
+    const neverOptedOut = flhSet(salt, [['email', 'validate@example.com'], ['phone', '+12345678901']]);
+    const prefixes = new Set<number>();
+    for (const set of [alwaysOptedOut, optedOutAtRefresh, neverOptedOut]) {
+      for (const key of set) prefixes.add(prefixOf(Buffer.from(key, 'latin1'), 0));
+    }
+    ids = { alwaysOptedOut, optedOutAtRefresh, neverOptedOut, prefixes };
     cache.set(salts, ids);
   }
   return ids;
@@ -60,7 +65,7 @@ function prefixOf(text: Uint8Array, start: number): number {
 
 /**
  * `isOptedOutBase64` for first-level hashes held as base64 bytes (the batch identity mapper):
- * bound once per request, it makes a string of a hash only when that hash may be a test identity
+ * bound once per request (the test identities and their prefixes are kept per salt snapshot), it makes a string of a hash only when that hash may be a test identity
  * (same first 4 characters); every other hash is looked up in the index from its bytes.
  */
 export function optOutCheckOfBase64Bytes(
@@ -68,11 +73,7 @@ export function optOutCheckOfBase64Bytes(
   optout: OptOutSnapshot,
   at: OptOutCheckPoint,
 ): (text: Buffer, start: number) => boolean {
-  const ids = testIdentities(salts);
-  const prefixes = new Set<number>();
-  for (const set of [ids.alwaysOptedOut, ids.optedOutAtRefresh, ids.neverOptedOut]) {
-    for (const key of set) prefixes.add(prefixOf(Buffer.from(key, 'latin1'), 0));
-  }
+  const { prefixes } = testIdentities(salts);
   const records = optout.byIdentityHash.size > 0;
   return (text, start) => {
     if (prefixes.has(prefixOf(text, start))) return isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at);
