@@ -65,8 +65,9 @@ function prefixOf(text: Uint8Array, start: number): number {
 
 /**
  * `isOptedOutBase64` for first-level hashes held as base64 bytes (the batch identity mapper):
- * bound once per request (the test identities and their prefixes are kept per salt snapshot), it makes a string of a hash only when that hash may be a test identity
- * (same first 4 characters); every other hash is looked up in the index from its bytes.
+ * bound once per request (the test identities and their prefixes are kept per salt snapshot), it
+ * makes a string of a hash only when that hash may be a test identity (same first 4 characters);
+ * every other hash is looked up in the index from its bytes.
  */
 export function optOutCheckOfBase64Bytes(
   salts: SaltSnapshot,
