@@ -1,14 +1,16 @@
 /**
  * Loads a salt file into a compact `SaltTable` without stalling requests (spec §6.5 snapshots of
- * 2^20 buckets are ~90 MB): lines are scanned in slices of about 32 KB (~350 lines, about a
- * tenth of a millisecond on a quiet core) with a turn of the event loop between slices, so
- * requests keep being served while a new snapshot loads. Small slices keep the loader's share of
- * each turn low (the p99 of requests during a swap, issue 6); under full load the swap itself
- * then takes ten seconds or so, which the hourly-to-daily salt rotation easily affords. Accepts and refuses exactly what `parseSaltFile` does, with the same
- * errors; `[...table]` equals its entries.
+ * 2^20 buckets are ~90 MB, about 0.6 s of scanning). A large file is parsed on a thread of its
+ * own at a lower priority (salt-parse-thread.ts), so the event loop serving requests only
+ * receives the finished arrays (the p99 of requests during a swap, issue 6). A small file, or
+ * any file when no thread can start, is scanned here in slices of about 32 KB (~350 lines, about
+ * a tenth of a millisecond) with a turn of the event loop between them. Both ways run the same
+ * scan, accept and refuse exactly what `parseSaltFile` does, with the same errors; `[...table]`
+ * equals its entries.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checkSaltEntryCount } from '../../protocol/salt-file.ts';
+import { parseSaltFileOffThread } from './salt-parse-thread.ts';
 import { SaltTableBuilder, type SaltTable } from './salt-table.ts';
 
 const SLICE_BYTES = 32 * 1024;
@@ -34,7 +36,11 @@ const GUESS_LINE_BYTES = 64;
 /** A metadata `size` that implies shorter lines than this is not trusted for the first guess. */
 const MIN_GUESS_LINE_BYTES = 32;
 
-export async function loadSaltFile(bytes: Buffer, expectedCount?: number): Promise<SaltTable> {
+/**
+ * The line scan shared by both ways of loading: yields at each slice boundary (about 32 KB) and
+ * returns the finished table. Throws `parseSaltFile`'s error for a bad line or a wrong count.
+ */
+export function* scanSaltFile(bytes: Buffer, expectedCount?: number): Generator<void, SaltTable, void> {
   const end = contentEnd(bytes);
   // Sized from the metadata `size` when given: counting the lines first would block the event
   // loop for one pass over the whole file.
@@ -49,9 +55,44 @@ export async function loadSaltFile(bytes: Buffer, expectedCount?: number): Promi
     start = lineEnd + 1;
     if (start >= sliceEnd && start < end) {
       sliceEnd = start + SLICE_BYTES;
-      await nextTurn();
+      yield;
     }
   }
   checkSaltEntryCount(builder.length, expectedCount);
   return builder.finish();
+}
+
+/** The whole scan at once (the parser thread's way: nothing else runs on its thread). */
+export function parseSaltTable(bytes: Buffer, expectedCount?: number): SaltTable {
+  const scan = scanSaltFile(bytes, expectedCount);
+  for (;;) {
+    const step = scan.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** On this thread, a slice per turn of the event loop. */
+export async function loadSaltFileInThread(bytes: Buffer, expectedCount?: number): Promise<SaltTable> {
+  const scan = scanSaltFile(bytes, expectedCount);
+  for (;;) {
+    const step = scan.next();
+    if (step.done) return step.value;
+    await nextTurn();
+  }
+}
+
+/** Files from this size on are parsed on a thread of their own: ~45,000 lines, a few ms of scanning. */
+export const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Loads a salt file. A large one (a production snapshot) is parsed on a low-priority thread
+ * (salt-parse-thread.ts) and `bytes` is handed over to it: the caller must not use them afterwards.
+ * A small one, or any when no thread can be started, is scanned here in slices.
+ */
+export async function loadSaltFile(bytes: Buffer, expectedCount?: number, offThreadMinBytes = OFF_THREAD_MIN_BYTES): Promise<SaltTable> {
+  if (bytes.length >= offThreadMinBytes) {
+    const table = await parseSaltFileOffThread(bytes, expectedCount);
+    if (table !== undefined) return table;
+  }
+  return loadSaltFileInThread(bytes, expectedCount);
 }

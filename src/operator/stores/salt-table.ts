@@ -35,6 +35,17 @@ const HAS_PREVIOUS_KEY = 8;
 
 class LineError extends Error {}
 
+/** A table as plain bytes and typed arrays, to hand it between threads (`SaltTable.fromParts`). */
+export interface SaltTableParts {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+  readonly spans: Int32Array;
+  readonly ids: Int32Array;
+  readonly lastUpdatedMs: Float64Array;
+  readonly refreshFromMs: Float64Array;
+  readonly flags: Uint8Array;
+}
+
 function widened<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;
@@ -50,6 +61,18 @@ export class SaltTable implements Iterable<SaltEntry> {
     private readonly refreshFromMs: Float64Array,
     private readonly flags: Uint8Array,
   ) {}
+
+  /** A table over parts another thread built (`toParts`); the parts are used as they are, not copied. */
+  static fromParts(p: SaltTableParts): SaltTable {
+    const bytes = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
+    return new SaltTable(bytes, p.length, p.spans, p.ids, p.lastUpdatedMs, p.refreshFromMs, p.flags);
+  }
+
+  /** The table's parts (views, not copies), e.g. for `postMessage` with their buffers transferred. */
+  toParts(): SaltTableParts {
+    const { bytes, length, spans, ids, lastUpdatedMs, refreshFromMs, flags } = this;
+    return { bytes, length, spans, ids, lastUpdatedMs, refreshFromMs, flags };
+  }
 
   /** The full entry of line `i` (0-based), decoded on demand. */
   at(i: number): SaltEntry {
