@@ -89,6 +89,37 @@ test('getBase64Bytes answers exactly as get of the same text, from the bytes at 
   assert.ok(hits > 100, `${hits} keys found`);
 });
 
+test('getBase64Batch answers each key as getBase64Bytes does: both kinds, near misses, fingerprint twins', () => {
+  const identities = Array.from({ length: 300 }, () => randomBytes(32));
+  const adIds = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? Buffer.concat([Buffer.of(randomInt(0x40)), randomBytes(32)]) : randomBytes(32)));
+  const records = identities.map((id, i) => encodeOptOutRecord({ identityHash: id, advertisingId: adIds[i], timestampS: i % 9 === 0 ? 0 : 1_000 + i }));
+  const files = [Buffer.concat(records.slice(0, 200)), Buffer.concat(records.slice(200))];
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const keys = [...identities, ...adIds].map((id) => id.toString('base64'));
+  for (const id of identities.slice(0, 30)) {
+    const t = id.toString('base64');
+    // Same bytes 8..16 (the fingerprint), another key: must not be taken for the record.
+    const twin = Buffer.from(id);
+    twin[0] ^= 0xff;
+    keys.push(twin.toString('base64'), `${t.slice(0, 42)}${ALPHABET[ALPHABET.indexOf(t[42]) | 1]}=`, `${t.slice(0, 12)}\u00e9${t.slice(13)}`, `${t.slice(0, 30)}*${t.slice(31)}`);
+    keys.push(`${t.slice(0, 43)}A`, t.replace(/\+/g, '-').replace(/\//g, '_'), randomBytes(33).toString('base64'));
+  }
+  for (const kind of ['identity', 'advertising'] as const) {
+    for (const index of [new OptOutIndex(files, kind), new LazyOptOutIndex(files, kind)]) {
+      const text = Buffer.from(keys.join(''), 'latin1');
+      assert.equal(text.length, 44 * keys.length);
+      const out = new Float64Array(keys.length).fill(-1);
+      index.getBase64Batch(text, keys.length, out);
+      let found = 0;
+      for (let i = 0; i < keys.length; i++) {
+        assert.equal(out[i], index.getBase64Bytes(text, 44 * i) ?? 0, `${kind} ${keys[i]}`);
+        if (out[i] > 0) found++;
+      }
+      assert.ok(found > 150, `${kind}: ${found} keys found`);
+    }
+  }
+});
+
 test('an empty index answers nothing', () => {
   const empty = new OptOutIndex([], 'identity');
   assert.equal(empty.size, 0);

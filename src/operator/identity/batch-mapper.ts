@@ -8,7 +8,7 @@
  * | 1     | the text                                        | identity hash (hash inputs: their  |
  * |       |                                                 | canonical base64, not hashed)      |
  * | 2     | identity hash ‖ first-level salt                | first-level hash (FLH)             |
- * | -     | opt-out check and bucket plan on the FLH (JS)   |                                    |
+ * | -     | opt-out check (batched) and bucket plan (JS)    |                                    |
  * | 3     | FLH ‖ bucket's current salt (file bytes)        | current raw UID v2                 |
  * | 3'    | FLH ‖ previous salt, rotated buckets only       | previous raw UID v2                |
  *
@@ -23,7 +23,7 @@ import { isAscii } from 'node:buffer';
 import { BASE64_DIGITS } from '../../protocol/base64-digits.ts';
 import { bucketIndex } from '../../protocol/salt-bucket.ts';
 import type { SaltTable } from '../stores/salt-table.ts';
-import { optOutCheckOfBase64Bytes } from '../tokens/test-identities.ts';
+import { optedOutOfBase64Batch } from '../tokens/test-identities.ts';
 import { BucketPlan, bucketPlan } from './bucket-plan.ts';
 import type { IdentityMapper, MappingSnapshot } from './identity-mapper.ts';
 import { INVALID_JSON, JsonBytesWriter, OPTED_OUT_JSON } from './map-v3-json.ts';
@@ -166,11 +166,11 @@ function rawUids(snap: MappingSnapshot, flhs: Buffer, slotCount: number): RawUid
   const previousFlhs = Buffer.allocUnsafe(H * slotCount);
   const previousRanges = new Uint32Array(2 * slotCount);
   let previousCount = 0;
-  const optedOut = optOutCheckOfBase64Bytes(snap.salts, snap.optout, 'generate');
+  // Map checks opt-out like generate: test identities first, then any record (spec §10.1).
+  const optedOut = optedOutOfBase64Batch(snap.salts, snap.optout, 'generate', flhs, slotCount);
   const asciiFile = isAsciiFile(entries);
   for (let s = 0; s < slotCount; s++) {
-    // Map checks opt-out like generate: test identities first, then any record (spec §10.1).
-    if (optedOut(flhs, H * s)) {
+    if (optedOut[s] === 1) {
       outcome[s] = Outcome.OptedOut;
       continue;
     }

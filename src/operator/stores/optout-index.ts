@@ -23,6 +23,11 @@ export interface OptOutLookup {
   get(base64Key: string): number | undefined;
   /** `get` of the 44-character base64 key at `text[start]`, held as ASCII bytes. */
   getBase64Bytes(text: Uint8Array, start: number): number | undefined;
+  /**
+   * `getBase64Bytes` of `count` keys held back to back (44 bytes each) from `text[0]`:
+   * out[i] is the answer for key i, 0 when there is none.
+   */
+  getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void;
   has(base64Key: string): boolean;
 }
 
@@ -67,7 +72,41 @@ function digitAt(text: string | Uint8Array, i: number): number {
 
 /** Bytes 8..16 of a key (identity hash or stored ad id) are uniformly random in every id version. */
 function fingerprint(w: Uint32Array, keyBase: number, prefix: number): number {
-  return ((w[keyBase + 2] ^ Math.imul(w[keyBase + 3], 0x9e3779b1) ^ (prefix + 1)) | 1) >>> 0;
+  return fingerprintOfWords(w[keyBase + 2], w[keyBase + 3], prefix);
+}
+
+function fingerprintOfWords(w2: number, w3: number, prefix: number): number {
+  return ((w2 ^ Math.imul(w3, 0x9e3779b1) ^ (prefix + 1)) | 1) >>> 0;
+}
+
+/** The 24 bits of the base64 quad at text[at], or -1 when a character is not in the alphabet. */
+function quadAt(text: Uint8Array, at: number): number {
+  const a = text[at];
+  const b = text[at + 1];
+  const c = text[at + 2];
+  const d = text[at + 3];
+  if ((a | b | c | d) > 127) return -1;
+  const da = BASE64_DIGITS[a];
+  const db = BASE64_DIGITS[b];
+  const dc = BASE64_DIGITS[c];
+  const dd = BASE64_DIGITS[d];
+  return (da | db | dc | dd) < 0 ? -1 : (da << 18) | (db << 12) | (dc << 6) | dd;
+}
+
+/**
+ * The fingerprint of the 32-byte key whose base64 text starts at text[at], from the only bytes it
+ * reads (8..16, in quads 2..5), or 0 (never a fingerprint) when those characters are not base64.
+ */
+function fingerprintOfText(text: Uint8Array, at: number): number {
+  const q2 = quadAt(text, at + 8);
+  const q3 = quadAt(text, at + 12);
+  const q4 = quadAt(text, at + 16);
+  const q5 = quadAt(text, at + 20);
+  if ((q2 | q3 | q4 | q5) < 0) return 0;
+  // Little-endian words of bytes 8..11 and 12..15; quad q holds bytes 3q, 3q + 1, 3q + 2.
+  const w2 = (q2 & 0xff) | ((q3 >> 16) << 8) | (((q3 >> 8) & 0xff) << 16) | ((q3 & 0xff) << 24);
+  const w3 = (q4 >> 16) | (((q4 >> 8) & 0xff) << 8) | ((q4 & 0xff) << 16) | ((q5 >> 16) << 24);
+  return fingerprintOfWords(w2, w3, -1);
 }
 
 function sameKey(a: Uint32Array, ab: number, b: Uint32Array, bb: number): boolean {
@@ -165,6 +204,42 @@ export class OptOutIndex implements OptOutLookup {
     return this.lookupDecoded(this.decodeKey(text, start, KEY_TEXT_LENGTH));
   }
 
+  /**
+   * The batch runs in three passes so the table's cache misses overlap instead of queueing one
+   * behind each key's decoding (issue 6: map v3 looks up thousands of first-level hashes per
+   * request in a table far larger than the caches): fingerprints of every key, then one tight
+   * pass that reads each key's first slot, then the probes, which now mostly hit the cache. A
+   * key whose fingerprint is found (an opt-out, or a rare collision) and any key that is not
+   * 32-byte padded text are answered by `getBase64Bytes` itself.
+   */
+  getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void {
+    const { table, mask } = this;
+    const prints = new Uint32Array(count);
+    for (let i = 0; i < count; i++) {
+      const at = KEY_TEXT_LENGTH * i;
+      prints[i] = text[at + KEY_TEXT_LENGTH - 1] === PAD ? fingerprintOfText(text, at) : 0;
+    }
+    const first = new Uint32Array(count);
+    for (let i = 0; i < count; i++) first[i] = table[(prints[i] & mask) * 2];
+    for (let i = 0; i < count; i++) {
+      const print = prints[i];
+      const at = KEY_TEXT_LENGTH * i;
+      out[i] = 0;
+      if (print === 0) {
+        // Not padded 32-byte text: a 33-byte advertising id, or no key at all.
+        if (text[at + KEY_TEXT_LENGTH - 1] !== PAD) out[i] = this.getBase64Bytes(text, at) ?? 0;
+        continue;
+      }
+      if (first[i] === 0) continue;
+      for (let slot = print & mask; table[slot * 2] !== 0; slot = (slot + 1) & mask) {
+        if (table[slot * 2 + 1] === print) {
+          out[i] = this.getBase64Bytes(text, at) ?? 0;
+          break;
+        }
+      }
+    }
+  }
+
   /** The lookup once `decodeKey` has filled `probe` with `n` bytes (0: nothing can match). */
   private lookupDecoded(n: number): number | undefined {
     let prefix: number;
@@ -254,6 +329,10 @@ export class LazyOptOutIndex implements OptOutLookup {
 
   getBase64Bytes(text: Uint8Array, start: number): number | undefined {
     return this.built().getBase64Bytes(text, start);
+  }
+
+  getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void {
+    this.built().getBase64Batch(text, count, out);
   }
 
   has(base64Key: string): boolean {

@@ -64,21 +64,20 @@ function prefixOf(text: Uint8Array, start: number): number {
 }
 
 /**
- * `isOptedOutBase64` for first-level hashes held as base64 bytes (the batch identity mapper):
- * bound once per request (the test identities and their prefixes are kept per salt snapshot), it
- * makes a string of a hash only when that hash may be a test identity (same first 4 characters);
- * every other hash is looked up in the index from its bytes.
+ * `isOptedOutBase64` of `count` first-level hashes held back to back as base64 bytes (the batch
+ * identity mapper): 1 where opted out. Records are looked up for all of them in one batch
+ * (`getBase64Batch`); a string is made of a hash only when it may be a test identity (same first
+ * 4 characters as one; the test identities and their prefixes are kept per salt snapshot).
  */
-export function optOutCheckOfBase64Bytes(
-  salts: SaltSnapshot,
-  optout: OptOutSnapshot,
-  at: OptOutCheckPoint,
-): (text: Buffer, start: number) => boolean {
+export function optedOutOfBase64Batch(salts: SaltSnapshot, optout: OptOutSnapshot, at: OptOutCheckPoint, text: Buffer, count: number): Uint8Array {
   const { prefixes } = testIdentities(salts);
-  const records = optout.byIdentityHash.size > 0;
-  return (text, start) => {
-    if (prefixes.has(prefixOf(text, start))) return isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at);
+  const flags = new Uint8Array(count);
+  const times = new Float64Array(count);
+  if (optout.byIdentityHash.size > 0) optout.byIdentityHash.getBase64Batch(text, count, times);
+  for (let i = 0, start = 0; i < count; i++, start += FLH_TEXT_LENGTH) {
+    if (prefixes.has(prefixOf(text, start))) flags[i] = isOptedOutBase64(salts, optout, text.toString('latin1', start, start + FLH_TEXT_LENGTH), at) ? 1 : 0;
     // Not a test identity (their prefixes differ), so only a record can opt it out.
-    return records && (optout.byIdentityHash.getBase64Bytes(text, start) ?? 0) > 0;
-  };
+    else flags[i] = times[i] > 0 ? 1 : 0;
+  }
+  return flags;
 }
