@@ -17,6 +17,23 @@ export function mappedJson(u: string, p: string | null, r: number): string {
 }
 
 const ZERO = 0x30;
+const MAX_INT32 = 0x7fffffff;
+const ascii = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const U_HEAD_BYTES = ascii(U_HEAD);
+const P_QUOTED_BYTES = ascii(P_QUOTED);
+const P_NULL_BYTES = ascii(P_NULL);
+const R_HEAD_BYTES = ascii(R_HEAD);
+
+/** Copies `bytes` to buf[pos…]; returns the position after them. */
+function put(buf: Buffer, pos: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i];
+  return pos;
+}
+
+function copy44(buf: Buffer, pos: number, src: Uint8Array, at: number): number {
+  for (let i = at; i < at + BASE64_HASH_LENGTH; i++) buf[pos++] = src[i];
+  return pos;
+}
 
 /** Appends ASCII JSON text to one growing Buffer: the whole reply, handed as is to the envelope. */
 export class JsonBytesWriter {
@@ -48,15 +65,18 @@ export class JsonBytesWriter {
   /** `{"u":"<src[u, u+44)>","p":<null or "src[p, p+44)">,"r":<r>}` from base64 hash bytes. */
   mapped(src: Uint8Array, u: number, prevSrc: Uint8Array | null, p: number, r: number): void {
     this.reserve(2 * BASE64_HASH_LENGTH + 48);
-    this.ascii(U_HEAD);
-    this.copy44(src, u);
+    // Written in place with the position in a local: this runs once per mapped identity (issue 6).
+    const { buf } = this;
+    let pos = put(buf, this.pos, U_HEAD_BYTES);
+    pos = copy44(buf, pos, src, u);
     if (prevSrc === null) {
-      this.ascii(P_NULL);
+      pos = put(buf, pos, P_NULL_BYTES);
     } else {
-      this.ascii(P_QUOTED);
-      this.copy44(prevSrc, p);
-      this.ascii(R_HEAD);
+      pos = put(buf, pos, P_QUOTED_BYTES);
+      pos = copy44(buf, pos, prevSrc, p);
+      pos = put(buf, pos, R_HEAD_BYTES);
     }
+    this.pos = pos;
     this.integer(r);
     this.buf[this.pos++] = 0x7d; // }
   }
@@ -66,16 +86,28 @@ export class JsonBytesWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  private copy44(src: Uint8Array, at: number): void {
-    const { buf } = this;
-    let pos = this.pos;
-    for (let i = at; i < at + BASE64_HASH_LENGTH; i++) buf[pos++] = src[i];
-    this.pos = pos;
-  }
-
   /** A non-negative safe integer as digits; anything else as JavaScript prints it (as `mappedJson`). */
   private integer(r: number): void {
-    if (!(Number.isSafeInteger(r) && r >= 0)) return this.ascii(String(r));
+    if (!(r >= 0 && r <= MAX_INT32 && Number.isInteger(r))) {
+      if (Number.isSafeInteger(r) && r >= 0) this.largeInteger(r);
+      else this.ascii(String(r));
+      return;
+    }
+    // Int32 arithmetic: epoch seconds (the `r` of every answer) fit until 2038.
+    let digits = 1;
+    for (let t = r; t >= 10; t = (t / 10) | 0) digits++;
+    this.reserve(digits);
+    const { buf } = this;
+    let t = r;
+    for (let i = this.pos + digits - 1; i >= this.pos; i--) {
+      const q = (t / 10) | 0;
+      buf[i] = ZERO + (t - q * 10);
+      t = q;
+    }
+    this.pos += digits;
+  }
+
+  private largeInteger(r: number): void {
     let digits = 1;
     for (let t = r; t >= 10; t = Math.floor(t / 10)) digits++;
     this.reserve(digits);
