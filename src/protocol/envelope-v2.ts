@@ -19,7 +19,7 @@
  * returns as the `client_error` message (spec §3.1, `V2RequestUtil.java`).
  */
 import { GCM_OVERHEAD, aesGcmDecrypt, aesGcmSealInto, fillRandom, plaintextLength } from './aes.ts';
-import { decodeBase64, isBase64 } from './base64.ts';
+import { decodeBase64, decodeBase64Bytes, isBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError, type ProtocolErrorCode } from './errors.ts';
@@ -135,14 +135,14 @@ function decodeEnvelopeBytes(bytes: Buffer, options: RequestDecodeOptions, respo
   return { timestampMs, nonce, payload: parsePayload(data), respondBinary };
 }
 
-/** `body` holds base64 text; latin1 maps each byte to one char, so non-ASCII fails `isBase64`. */
+/** `body` holds base64 text, one byte per character (non-ASCII bytes are not base64). */
 function decodeEnvelopeText(body: Buffer, options: RequestDecodeOptions): DecodedRequest {
-  const text = body.toString('latin1');
-  if (!isBase64(text)) {
+  const bytes = decodeBase64Bytes(body);
+  if (bytes === null) {
     const { scope } = options;
     throw structuralError(body, scope, 'ERR_BASE64', EnvelopeMessages.notBase64(scope));
   }
-  return decodeEnvelopeBytes(Buffer.from(text, 'base64'), options, false);
+  return decodeEnvelopeBytes(bytes, options, false);
 }
 
 /**

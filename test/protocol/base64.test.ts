@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   decodeBase64,
+  decodeBase64Bytes,
   decodeBase64Url,
   encodeBase64,
   encodeBase64Url,
@@ -64,5 +65,27 @@ test('every byte string round-trips through both alphabets', () => {
       assert.equal(encodeBase64(bytes), buf.toString('base64'));
     }),
     { numRuns: 200 },
+  );
+});
+
+test('decodeBase64Bytes accepts and decodes exactly what decodeBase64 does, for text held as bytes', () => {
+  const reference = (bytes: Buffer) => {
+    const text = bytes.toString('latin1');
+    return isBase64(text) ? Buffer.from(text, 'base64') : null;
+  };
+  const valid = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64'));
+  // Near misses: one character replaced or inserted, from the alphabet's neighbours and beyond ASCII.
+  const odd = fc.constantFrom('=', '-', '_', ' ', '\n', '\r', '.', '!', '\u00e9', '\u00ff', '\u0000', 'A', '/', '+');
+  const mutated = fc.tuple(valid, fc.nat(), odd, fc.boolean()).map(([t, at, c, insert]) => {
+    const i = t.length === 0 ? 0 : at % t.length;
+    return t.slice(0, i) + c + t.slice(insert ? i : i + 1);
+  });
+  const anyText = fc.string({ unit: fc.constantFrom(...'AZaz09+/=-_ \u00e9'), maxLength: 12 });
+  fc.assert(
+    fc.property(fc.oneof(valid, mutated, anyText), (text) => {
+      const bytes = Buffer.from(text, 'latin1');
+      assert.deepEqual(decodeBase64Bytes(bytes), reference(bytes), JSON.stringify(text));
+    }),
+    { numRuns: 20_000 },
   );
 });
