@@ -8,6 +8,7 @@
 import { ProtocolError } from './errors.ts';
 
 const STANDARD = /^[A-Za-z0-9+/]*$/;
+const PAD = 0x3d;
 const URL_SAFE = /^[A-Za-z0-9_-]*$/;
 
 function checkShape(bodyLength: number, padding: number, total: number): boolean {
@@ -31,13 +32,24 @@ export function isBase64(input: string): boolean {
   return STANDARD.test(body) && checkShape(body.length, padding, input.length);
 }
 
-/** Decodes standard base64 strictly; throws `ProtocolError('ERR_BASE64')` on any deviation. */
+/**
+ * Decodes standard base64 strictly; throws `ProtocolError('ERR_BASE64')` on any deviation.
+ * Checked like `decodeBase64Bytes` (by the decoded length), after refusing anything that is not
+ * ASCII: Node's decoder reads only the low byte of a character above U+00FF ("\u0141" as "A").
+ * A pattern scan cost ~5 ns per character, about 2 µs per refresh token.
+ */
 export function decodeBase64(input: string): Buffer {
-  if (!isBase64(input)) throw new ProtocolError('ERR_BASE64', 'not valid base64');
-  return Buffer.from(input, 'base64');
+  let end = input.length;
+  while (end > 0 && input.charCodeAt(end - 1) === PAD) end--;
+  // A string is ASCII exactly when its UTF-8 form has one byte per character.
+  const ascii = Buffer.byteLength(input, 'utf8') === input.length;
+  if (ascii && checkShape(end, input.length - end, input.length) && input.indexOf('-') === -1 && input.indexOf('_') === -1) {
+    const decoded = Buffer.from(input, 'base64');
+    if (decoded.length === Math.floor((end * 3) / 4)) return decoded;
+  }
+  throw new ProtocolError('ERR_BASE64', 'not valid base64');
 }
 
-const PAD = 0x3d;
 const MINUS = 0x2d;
 const UNDERSCORE = 0x5f;
 

@@ -89,3 +89,28 @@ test('decodeBase64Bytes accepts and decodes exactly what decodeBase64 does, for 
     { numRuns: 20_000 },
   );
 });
+
+test('decodeBase64 accepts and decodes exactly what the strict pattern accepts, any string', () => {
+  const reference = (text: string) => (isBase64(text) ? Buffer.from(text, 'base64') : null);
+  const attempt = (text: string) => {
+    try {
+      return decodeBase64(text);
+    } catch (err) {
+      assert.ok(isProtocolError(err, 'ERR_BASE64'));
+      return null;
+    }
+  };
+  const valid = fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b).toString('base64'));
+  // Near misses, including characters whose low byte is a base64 digit (U+0141 reads as "A").
+  const odd = fc.constantFrom('=', '-', '_', ' ', '\n', '.', '\u00e9', '\u0141', '\u012f', '\u4e41', '\ud800', '\u{1f600}', 'A', '+');
+  const mutated = fc.tuple(valid, fc.nat(), odd, fc.boolean()).map(([t, at, c, insert]) => {
+    const i = t.length === 0 ? 0 : at % t.length;
+    return t.slice(0, i) + c + t.slice(insert ? i : i + 1);
+  });
+  fc.assert(
+    fc.property(fc.oneof(valid, mutated, fc.string({ maxLength: 12 }), fc.string({ unit: 'binary', maxLength: 8 })), (text) => {
+      assert.deepEqual(attempt(text), reference(text), JSON.stringify(text));
+    }),
+    { numRuns: 20_000 },
+  );
+});
