@@ -18,7 +18,7 @@
  * (decryption failed), `ERR_JSON` (payload not valid JSON or missing required data).
  */
 import { AES_KEY_LENGTH, aesGcmDecrypt, aesGcmEncrypt, aesGcmSealInto, gcmSealedLength, randomBytesPooled } from './aes.ts';
-import { decodeBase64, encodeBase64, isBase64 } from './base64.ts';
+import { decodeBase64, encodeBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -72,8 +72,13 @@ function parsePayload(plain: Buffer): { refreshToken: string; responseKey: Buffe
   }
   if (typeof json !== 'object' || json === null) throw invalidJson();
   const { refresh_token: refreshToken, refresh_response_key: keyText } = json as Record<string, unknown>;
-  if (typeof refreshToken !== 'string' || typeof keyText !== 'string' || !isBase64(keyText)) throw invalidJson();
-  const responseKey = decodeBase64(keyText);
+  if (typeof refreshToken !== 'string' || typeof keyText !== 'string') throw invalidJson();
+  let responseKey: Buffer;
+  try {
+    responseKey = decodeBase64(keyText);
+  } catch {
+    throw invalidJson();
+  }
   if (responseKey.length !== AES_KEY_LENGTH) throw invalidJson();
   return { refreshToken, responseKey };
 }
