@@ -13,7 +13,7 @@ import { moduleUrl, startModuleWorker } from '../threads/module-worker.ts';
 import { SaltTable, type SaltTableParts } from './salt-table.ts';
 
 /** The parser thread's nice value: it gets about a tenth of a core that request threads also want. */
-export const PARSE_NICE = 10;
+const PARSE_NICE = 10;
 
 export interface ParseRequest {
   readonly bytes: Uint8Array;
@@ -30,7 +30,7 @@ const WORKER_URL = moduleUrl(import.meta.url, 'salt-parse-worker');
 export function parseSaltFileOffThread(bytes: Buffer, expectedCount?: number): Promise<SaltTable | undefined> {
   let worker: Worker;
   try {
-    worker = startModuleWorker(WORKER_URL);
+    worker = startModuleWorker(WORKER_URL, { nice: PARSE_NICE });
   } catch {
     return Promise.resolve(undefined);
   }

@@ -1,14 +1,13 @@
 /**
- * The salt parser thread (salt-parse-thread.ts): lowers its own priority, reports ready,
- * parses the one file it is sent with the same scan the event loop uses (salt-file-loader.ts)
+ * The salt parser thread (salt-parse-thread.ts, which starts it at a lower priority): reports
+ * ready, parses the one file it is sent with the same scan the event loop uses (salt-file-loader.ts)
  * and moves the finished table back. Nothing here logs: the file is not secret, but it is
  * the caller's to report on.
  */
 import { parentPort } from 'node:worker_threads';
 import { isProtocolError } from '../../protocol/errors.ts';
-import { lowerThreadPriority } from '../threads/module-worker.ts';
 import { parseSaltTable } from './salt-file-loader.ts';
-import { PARSE_NICE, type ParseReply, type ParseRequest } from './salt-parse-thread.ts';
+import type { ParseReply, ParseRequest } from './salt-parse-thread.ts';
 
 function parse(request: ParseRequest): { reply: ParseReply; transfer: ArrayBuffer[] } {
   try {
@@ -24,7 +23,6 @@ function parse(request: ParseRequest): { reply: ParseReply; transfer: ArrayBuffe
 
 const port = parentPort;
 if (port !== null) {
-  lowerThreadPriority(PARSE_NICE);
   port.once('message', (request: ParseRequest) => {
     const { reply, transfer } = parse(request);
     port.postMessage(reply, transfer);
