@@ -10,6 +10,7 @@
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checkSaltEntryCount } from '../../protocol/salt-file.ts';
+import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
 import { parseSaltFileOffThread } from './salt-parse-thread.ts';
 import { SaltTableBuilder, type SaltTable } from './salt-table.ts';
 
@@ -80,9 +81,6 @@ export async function loadSaltFileInThread(bytes: Buffer, expectedCount?: number
     await nextTurn();
   }
 }
-
-/** Files from this size on are parsed on a thread of their own: ~45,000 lines, a few ms of scanning. */
-export const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
 /**
  * Loads a salt file. A large one (a production snapshot) is parsed on a low-priority thread

@@ -1,0 +1,102 @@
+/**
+ * One large job on a thread of its own (issue 6): work that would hold the event loop for a
+ * good fraction of a second (parsing a 90 MB salt file, decrypting a 120 MB encrypted one) runs
+ * on a worker thread at a lower priority, and requests only see its result arrive.
+ *
+ * The protocol is one exchange: the thread reports ready, receives the request (its buffers are
+ * moved, not copied), answers with the result (moved back) or with the error it threw. The input
+ * is handed over only once the thread is ready, so when no thread can start, or the input
+ * cannot be moved, the answer is `undefined` with the input untouched and the caller does the
+ * work itself. An error of the job itself comes back as the same `ProtocolError` (code and
+ * message) the work throws in this thread; anything else as a plain `Error`.
+ */
+import { parentPort, type Worker } from 'node:worker_threads';
+import { isProtocolError, ProtocolError, type ProtocolErrorCode } from '../../protocol/errors.ts';
+import { startModuleWorker } from './module-worker.ts';
+
+/** Inputs from this size on are worth a thread: below it the work takes a few milliseconds. */
+export const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
+
+/** The job thread's nice value: it gets about a tenth of a core that request threads also want. */
+const JOB_NICE = 10;
+
+type JobReply<R> =
+  | { readonly kind: 'ready' }
+  | { readonly kind: 'done'; readonly result: R }
+  | { readonly kind: 'error'; readonly code: ProtocolErrorCode | undefined; readonly message: string };
+
+/** What a job returns: its result and the buffers of it to move back. */
+export interface JobResult<R> {
+  readonly result: R;
+  readonly transfer: readonly ArrayBuffer[];
+}
+
+/**
+ * Runs the job module at `url` (which calls `serveJob`) on `request`, moving `transfer` to it.
+ * Resolves `{ result }`, or `undefined` when the job could not be handed over (see above).
+ */
+export function runJobOnThread<Q, R>(url: URL, request: Q, transfer: readonly ArrayBuffer[]): Promise<{ result: R } | undefined> {
+  let worker: Worker;
+  try {
+    worker = startModuleWorker(url, { nice: JOB_NICE });
+  } catch {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    let handedOver = false;
+    let settled = false;
+    const settle = (done: () => void) => {
+      if (settled) return;
+      settled = true;
+      done();
+      void worker.terminate();
+    };
+    worker.on('message', (reply: JobReply<R>) => {
+      if (reply.kind === 'ready') {
+        try {
+          worker.postMessage(request, [...transfer]);
+          handedOver = true;
+        } catch {
+          settle(() => resolve(undefined)); // not transferable: the caller does the work itself
+        }
+        return;
+      }
+      if (reply.kind === 'done') settle(() => resolve({ result: reply.result }));
+      else settle(() => reject(reply.code !== undefined ? new ProtocolError(reply.code, reply.message) : new Error(reply.message)));
+    });
+    // Before the hand-over the input is still the caller's; after it, it is gone.
+    worker.on('error', (err) => settle(() => (handedOver ? reject(err) : resolve(undefined))));
+    worker.on('exit', (code) => settle(() => (handedOver ? reject(new Error(`job thread exited (code ${code})`)) : resolve(undefined))));
+  });
+}
+
+/**
+ * The thread side, called once by a job module: reports ready, runs `work` on the one request
+ * it receives and answers. Nothing is logged here: the caller reports on its job.
+ */
+export function serveJob<Q, R>(work: (request: Q) => JobResult<R>, failure: string): void {
+  const port = parentPort;
+  if (port === null) return;
+  port.once('message', (request: Q) => {
+    let reply: JobReply<R>;
+    let transfer: readonly ArrayBuffer[] = [];
+    try {
+      const done = work(request);
+      reply = { kind: 'done', result: done.result };
+      transfer = done.transfer;
+    } catch (err) {
+      reply = isProtocolError(err) ? { kind: 'error', code: err.code, message: err.message } : { kind: 'error', code: undefined, message: failure };
+    }
+    try {
+      port.postMessage(reply, [...transfer]);
+    } catch {
+      port.postMessage(reply); // a buffer that cannot be moved (e.g. a small pooled one) is copied
+    }
+  });
+  port.postMessage({ kind: 'ready' } satisfies JobReply<R>);
+}
+
+/** The buffer behind a view, for a transfer list (moving it moves every view on it). */
+export function bufferOf(view: ArrayBufferView): ArrayBuffer {
+  return view.buffer as ArrayBuffer;
+}
