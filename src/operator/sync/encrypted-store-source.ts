@@ -11,6 +11,8 @@ import { isProtocolError } from '../../protocol/errors.ts';
 import type { CloudKeySnapshot } from '../stores/cloud-key-store.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
 import { StoreSourceError, type StoreName, type StoreSource } from '../stores/store-source.ts';
+import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
+import { decryptCloudFileOffThread } from './cloud-decrypt-thread.ts';
 
 export class EncryptedStoreSource implements StoreSource {
   constructor(
@@ -18,6 +20,8 @@ export class EncryptedStoreSource implements StoreSource {
     private readonly keys: SnapshotRef<CloudKeySnapshot>,
     /** Called once per decrypted file (metrics). */
     private readonly onDecrypted: () => void = () => undefined,
+    /** Files from this size on are decrypted on a job thread (tests lower it). */
+    private readonly offThreadMinBytes = OFF_THREAD_MIN_BYTES,
   ) {}
 
   metadata(store: StoreName): Promise<unknown> {
@@ -28,7 +32,10 @@ export class EncryptedStoreSource implements StoreSource {
     const file = await this.inner.content(location);
     const keys = this.keys.peek();
     try {
-      const plain = decryptCloudFile(file, (id) => keys?.byId.get(id)?.secret);
+      // A large file (a salt snapshot) is decrypted on a job thread; a small one, or any file no
+      // thread could take, here.
+      const offThread = file.length >= this.offThreadMinBytes ? await decryptCloudFileOffThread(file, [...(keys?.byId.values() ?? [])]) : undefined;
+      const plain = offThread ?? decryptCloudFile(file, (id) => keys?.byId.get(id)?.secret);
       this.onDecrypted();
       return plain;
     } catch (err) {

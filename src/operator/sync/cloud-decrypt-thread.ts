@@ -1,0 +1,24 @@
+/**
+ * Decrypts a large cloud-key encrypted store file on a job thread (../threads/job-thread.ts,
+ * cloud-decrypt-worker.ts). An encrypted salt snapshot of 2^20 buckets is ~120 MB of JSON around
+ * base64: parsing, decoding and decrypting it held the event loop for 0.7-1 s per salt swap
+ * (issue 6). The file is moved to the thread with the operator's cloud keys (a handful of 32-byte
+ * secrets) and the plaintext moved back. `undefined` (file untouched) when the job could not be
+ * handed over; errors are the `ProtocolError`s `decryptCloudFile` throws.
+ */
+import type { CloudKeyMaterial } from '../../protocol/cloud-encrypted-file.ts';
+import { bufferOf, runJobOnThread } from '../threads/job-thread.ts';
+import { moduleUrl } from '../threads/module-worker.ts';
+
+export interface DecryptRequest {
+  readonly file: Uint8Array;
+  readonly keys: readonly CloudKeyMaterial[];
+}
+
+const WORKER_URL = moduleUrl(import.meta.url, 'cloud-decrypt-worker');
+
+export async function decryptCloudFileOffThread(file: Buffer, keys: readonly CloudKeyMaterial[]): Promise<Buffer | undefined> {
+  const request: DecryptRequest = { file, keys: keys.map((k) => ({ id: k.id, secret: k.secret })) };
+  const done = await runJobOnThread<DecryptRequest, Uint8Array>(WORKER_URL, request, [bufferOf(file)]);
+  return done === undefined ? undefined : Buffer.from(done.result.buffer, done.result.byteOffset, done.result.byteLength);
+}

@@ -1,0 +1,73 @@
+/**
+ * `EncryptedStoreSource` decrypting on a job thread (src/operator/sync/cloud-decrypt-thread.ts):
+ * the same plaintext and the same refusals as decrypting in this thread, for files read by the
+ * real local store source.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSaltFile } from '../../src/core/dataset/salt-csv.ts';
+import { encryptCloudFile } from '../../src/protocol/cloud-encrypted-file.ts';
+import { buildCloudKeySnapshot } from '../../src/operator/stores/cloud-key-store.ts';
+import { SnapshotRef } from '../../src/operator/stores/snapshot-ref.ts';
+import { LocalStoreSource, StoreSourceError } from '../../src/operator/stores/store-source.ts';
+import { decryptCloudFileOffThread } from '../../src/operator/sync/cloud-decrypt-thread.ts';
+import { EncryptedStoreSource } from '../../src/operator/sync/encrypted-store-source.ts';
+import { isProtocolError } from '../../src/protocol/errors.ts';
+
+const NOW = Date.UTC(2026, 0, 1);
+
+function fixture(t: { after: (fn: () => void) => void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'uid2-encrypted-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const secrets = [randomBytes(32), randomBytes(32)];
+  const keys = new SnapshotRef(
+    buildCloudKeySnapshot(secrets.map((s, i) => ({ id: 10 + i, site_id: 1, activates: 0, secret: s.toString('base64') })), 1),
+  );
+  const inner = new LocalStoreSource(dir, {});
+  const write = (name: string, bytes: Buffer) => writeFileSync(join(dir, name), bytes);
+  // Threshold 0: every file through the job thread; the default: small files in this thread.
+  const threaded = new EncryptedStoreSource(inner, keys, undefined, 0);
+  const local = new EncryptedStoreSource(inner, keys, undefined, Number.MAX_SAFE_INTEGER);
+  return { secrets, write, threaded, local };
+}
+
+test('a file decrypted on the job thread is the plaintext, with either cloud key, small or large', async (t) => {
+  const f = fixture(t);
+  const small = Buffer.from('{"keys":[]}');
+  const salts = generateSaltFile(60_000, NOW); // ~5 MB: over the default threshold as well
+  f.write('small', encryptCloudFile({ id: 11, secret: f.secrets[1] }, small));
+  f.write('salts', encryptCloudFile({ id: 10, secret: f.secrets[0] }, salts));
+  assert.deepEqual(await f.threaded.content('/small'), small);
+  assert.deepEqual(await f.threaded.content('/salts'), salts);
+  assert.deepEqual(await f.local.content('/salts'), salts);
+  // The thread itself answered (no fallback to this thread), and took the file over (a file
+  // over 4 KB has a buffer of its own; a pooled one would be copied instead).
+  const plain = randomBytes(10_000);
+  const file = encryptCloudFile({ id: 11, secret: f.secrets[1] }, plain);
+  assert.deepEqual(await decryptCloudFileOffThread(file, [{ id: 11, secret: f.secrets[1] }]), plain);
+  assert.equal(file.buffer.byteLength, 0);
+});
+
+test('the job thread refuses what this thread refuses, with the same message', async (t) => {
+  const f = fixture(t);
+  const plain = generateSaltFile(100, NOW);
+  f.write('unknown-key', encryptCloudFile({ id: 99, secret: randomBytes(32) }, plain));
+  f.write('wrong-secret', encryptCloudFile({ id: 10, secret: randomBytes(32) }, plain));
+  f.write('plaintext', plain);
+  f.write('bad-base64', Buffer.from('{"key_id":10,"encrypted_payload":"not base64!"}'));
+  for (const name of ['unknown-key', 'wrong-secret', 'plaintext', 'bad-base64']) {
+    const expected = await f.local.content(`/${name}`).then(() => assert.fail(`${name} accepted`), (err: unknown) => err);
+    assert.ok(expected instanceof StoreSourceError, name);
+    await assert.rejects(f.threaded.content(`/${name}`), (err: unknown) => {
+      assert.ok(err instanceof StoreSourceError, name);
+      assert.equal(err.message, expected.message, name);
+      return true;
+    });
+  }
+  const unknown = encryptCloudFile({ id: 99, secret: randomBytes(32) }, plain);
+  await assert.rejects(decryptCloudFileOffThread(unknown, [{ id: 10, secret: f.secrets[0] }]), (err: unknown) => isProtocolError(err, 'ERR_UNKNOWN_KEY'));
+});
