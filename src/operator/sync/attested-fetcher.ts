@@ -12,6 +12,7 @@
  */
 import type { Attestation, AttestationClient } from './attestation-client.ts';
 import { appVersionHeader, type OperatorIdentity } from './operator-identity.ts';
+import { responseBytes } from './response-body.ts';
 
 export type Audience = 'core' | 'optout';
 
@@ -85,7 +86,7 @@ export class AttestedFetcher {
   private async readBody(response: Response, url: string): Promise<Buffer> {
     let body: Buffer;
     try {
-      body = Buffer.from(await response.arrayBuffer());
+      body = await responseBytes(response);
     } catch {
       throw new DownloadError(`E12: Data Download Failure: ${redactUrl(url)} body interrupted`);
     }
