@@ -17,6 +17,12 @@ import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 
 export type OptOutKeyKind = 'identity' | 'advertising';
 
+/** An index's slot table and entry count, as built over a given list of files. */
+export interface OptOutTable {
+  readonly table: Uint32Array;
+  readonly size: number;
+}
+
 /** Read-only map view: base64 key → earliest opt-out time, epoch seconds. */
 export interface OptOutLookup {
   readonly size: number;
@@ -129,9 +135,14 @@ export class OptOutIndex implements OptOutLookup {
   private at: Uint32Array = new Uint32Array(0);
   private atBase = 0;
 
+  /**
+   * Indexes `files`; with `prebuilt`, the table another `OptOutIndex` built over the same files
+   * (`tableParts`, on a job thread: optout-build-thread.ts) is taken as it is.
+   */
   constructor(
     files: readonly Buffer[],
     private readonly kind: OptOutKeyKind,
+    prebuilt?: OptOutTable,
   ) {
     this.words = files.map(wordsOf);
     this.keyWord = kind === 'identity' ? 0 : KEY_WORDS;
@@ -142,8 +153,14 @@ export class OptOutIndex implements OptOutLookup {
     }
     let capacity = 16;
     while (capacity * MAX_LOAD < records) capacity *= 2;
-    this.table = new Uint32Array(capacity * 2);
     this.mask = capacity - 1;
+    if (prebuilt !== undefined) {
+      if (prebuilt.table.length !== capacity * 2) throw new Error('opt-out index: the prebuilt table does not fit these files');
+      this.table = prebuilt.table;
+      this.size = prebuilt.size;
+      return;
+    }
+    this.table = new Uint32Array(capacity * 2);
     let size = 0;
     const { table, mask, keyWord } = this;
     this.words.forEach((w, f) => {
@@ -175,6 +192,11 @@ export class OptOutIndex implements OptOutLookup {
       }
     });
     this.size = size;
+  }
+
+  /** The built table, for `new OptOutIndex(sameFiles, kind, parts)` elsewhere (not a copy). */
+  tableParts(): OptOutTable {
+    return { table: this.table, size: this.size };
   }
 
   /** Sets `at`/`atBase` to the words and word offset of a record (no allocation per probe). */

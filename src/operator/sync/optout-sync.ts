@@ -13,7 +13,8 @@ import type { Logger } from 'pino';
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
-import { buildOptOutSnapshot, type OptOutSnapshot } from '../stores/optout-store.ts';
+import { sharedCopy } from '../stores/optout-build-thread.ts';
+import { loadOptOutSnapshot, type OptOutSnapshot } from '../stores/optout-store.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
 import { asObject, asRecords, fields, StoreFormatError } from '../stores/store-json.ts';
 import type { Attestation } from './attestation-client.ts';
@@ -118,10 +119,11 @@ export class OptOutSync {
         throw new StoreFormatError(`opt-out file ${f.key.split('/').pop()}: size ${bytes.length} is not a multiple of ${OPTOUT_RECORD_SIZE}`);
       }
     }
-    const fresh = new Map(downloaded.map(([f, bytes]) => [f.key, { type: f.type, bytes }]));
+    // Held in shared memory, so each rebuild's indexing thread reads them where they are.
+    const fresh = new Map(downloaded.map(([f, bytes]) => [f.key, { type: f.type, bytes: sharedCopy(bytes) }]));
     for (const f of files) next.set(f.key, this.held.get(f.key) ?? fresh.get(f.key)!);
     if (this.loaded && missing.length === 0 && next.size === this.held.size) return 'unchanged';
-    const snapshot = buildOptOutSnapshot([...next.values()].map((f) => f.bytes), version);
+    const snapshot = await loadOptOutSnapshot([...next.values()].map((f) => f.bytes), version, 'share');
     this.held = next;
     this.o.ref.swap(snapshot);
     this.loaded = true;
