@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
-import { buildOptOutIndexOffThread, sharedCopy } from '../../src/operator/stores/optout-build-thread.ts';
+import { buildOptOutIndexOffThread } from '../../src/operator/stores/optout-build-thread.ts';
+import { sharedCopy } from '../../src/operator/threads/job-thread.ts';
 import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
 import { buildOptOutSnapshot, loadOptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
 

@@ -50,3 +50,16 @@ test('a body that ends before its declared length is an error', async (t) => {
   });
   await assert.rejects(async () => responseBytes(await fetch(url)));
 });
+
+test('shared: the bytes are in shared memory, read in place or through arrayBuffer()', async (t) => {
+  const declared = await serve(t, (res) => res.writeHead(200, { 'content-length': body.length }).end(body));
+  const chunked = await serve(t, (res) => {
+    res.writeHead(200);
+    res.end(body);
+  });
+  for (const url of [declared, chunked]) {
+    const bytes = await responseBytes(await fetch(url), true);
+    assert.ok(bytes.buffer instanceof SharedArrayBuffer);
+    assert.deepEqual(bytes, body);
+  }
+});

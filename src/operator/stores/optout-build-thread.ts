@@ -9,7 +9,7 @@
  * read for this build alone); the caller then uses the files returned. `undefined` when the job
  * could not be handed over: the caller indexes in this thread.
  */
-import { bufferOf, runJobOnThread } from '../threads/job-thread.ts';
+import { bufferOf, isShared, runJobOnThread } from '../threads/job-thread.ts';
 import { moduleUrl } from '../threads/module-worker.ts';
 import { OptOutIndex, type OptOutKeyKind, type OptOutTable } from './optout-index.ts';
 
@@ -25,15 +25,6 @@ export interface BuildResult {
 }
 
 const WORKER_URL = moduleUrl(import.meta.url, 'optout-build-worker');
-
-export const isShared = (view: ArrayBufferView): boolean => view.buffer instanceof SharedArrayBuffer;
-
-/** A copy of `bytes` in shared memory, which job threads read without a copy or a move. */
-export function sharedCopy(bytes: Uint8Array): Buffer {
-  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
-  shared.set(bytes);
-  return shared;
-}
 
 export async function buildOptOutIndexOffThread(
   files: readonly Buffer[],

@@ -1,6 +1,6 @@
 /** The opt-out indexing job (optout-build-thread.ts): builds the table, moves it (and moved files) back. */
-import { bufferOf, serveJob } from '../threads/job-thread.ts';
-import { isShared, type BuildRequest, type BuildResult } from './optout-build-thread.ts';
+import { bufferOf, isShared, serveJob } from '../threads/job-thread.ts';
+import type { BuildRequest, BuildResult } from './optout-build-thread.ts';
 import { OptOutIndex } from './optout-index.ts';
 
 serveJob<BuildRequest, BuildResult>(({ files, kind }) => {

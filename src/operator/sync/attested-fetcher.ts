@@ -70,9 +70,12 @@ export class AttestedFetcher {
     }
   }
 
-  /** GET the bytes at a signed URL, without credentials. */
-  async download(url: string): Promise<Buffer> {
-    return this.readBody(await this.send(url, {}), url);
+  /**
+   * GET the bytes at a signed URL, without credentials. `shared`: into shared memory
+   * (`SharedArrayBuffer`), for files that job threads will read in place.
+   */
+  async download(url: string, options: { readonly shared?: boolean } = {}): Promise<Buffer> {
+    return this.readBody(await this.send(url, {}), url, options.shared ?? false);
   }
 
   private async send(url: string, headers: Record<string, string>): Promise<Response> {
@@ -83,10 +86,10 @@ export class AttestedFetcher {
     }
   }
 
-  private async readBody(response: Response, url: string): Promise<Buffer> {
+  private async readBody(response: Response, url: string, shared = false): Promise<Buffer> {
     let body: Buffer;
     try {
-      body = await responseBytes(response);
+      body = await responseBytes(response, shared);
     } catch {
       throw new DownloadError(`E12: Data Download Failure: ${redactUrl(url)} body interrupted`);
     }

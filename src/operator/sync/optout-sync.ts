@@ -13,7 +13,6 @@ import type { Logger } from 'pino';
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
-import { sharedCopy } from '../stores/optout-build-thread.ts';
 import { loadOptOutSnapshot, type OptOutSnapshot } from '../stores/optout-store.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
 import { asObject, asRecords, fields, StoreFormatError } from '../stores/store-json.ts';
@@ -112,15 +111,15 @@ export class OptOutSync {
     const { version, files } = parseListing(await this.o.fetcher.getJson(this.o.metadataUrl, 'optout'));
     const next = new Map<string, HeldFile>();
     const missing = files.filter((f) => !this.held.has(f.key));
-    const downloaded = await Promise.all(missing.map(async (f) => [f, await this.o.fetcher.download(f.url)] as const));
+    // Into shared memory: each rebuild's indexing thread reads the files held where they are.
+    const downloaded = await Promise.all(missing.map(async (f) => [f, await this.o.fetcher.download(f.url, { shared: true })] as const));
     for (const [f, bytes] of downloaded) {
       // Checked before caching, so one bad download cannot poison every later rebuild.
       if (bytes.length % OPTOUT_RECORD_SIZE !== 0) {
         throw new StoreFormatError(`opt-out file ${f.key.split('/').pop()}: size ${bytes.length} is not a multiple of ${OPTOUT_RECORD_SIZE}`);
       }
     }
-    // Held in shared memory, so each rebuild's indexing thread reads them where they are.
-    const fresh = new Map(downloaded.map(([f, bytes]) => [f.key, { type: f.type, bytes: sharedCopy(bytes) }]));
+    const fresh = new Map(downloaded.map(([f, bytes]) => [f.key, { type: f.type, bytes }]));
     for (const f of files) next.set(f.key, this.held.get(f.key) ?? fresh.get(f.key)!);
     if (this.loaded && missing.length === 0 && next.size === this.held.size) return 'unchanged';
     const snapshot = await loadOptOutSnapshot([...next.values()].map((f) => f.bytes), version, 'share');

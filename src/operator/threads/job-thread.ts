@@ -100,3 +100,12 @@ export function serveJob<Q, R>(work: (request: Q) => JobResult<R>, failure: stri
 export function bufferOf(view: ArrayBufferView): ArrayBuffer {
   return view.buffer as ArrayBuffer;
 }
+
+export const isShared = (view: ArrayBufferView): boolean => view.buffer instanceof SharedArrayBuffer;
+
+/** A copy of `bytes` in shared memory, which job threads read in place (no copy, no move). */
+export function sharedCopy(bytes: Uint8Array): Buffer {
+  const shared = Buffer.from(new SharedArrayBuffer(bytes.length));
+  shared.set(bytes);
+  return shared;
+}
