@@ -1,7 +1,8 @@
 /**
  * Opt-out indexes built on a job thread (src/operator/stores/optout-build-thread.ts): the table
  * the thread sends back is the one this thread builds, over shared files (left in place) or
- * moved ones (given back), and a snapshot loaded that way answers as one built here.
+ * moved ones (given back), and a snapshot loaded that way, or a lazy index made ready, answers
+ * as one built here.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { buildOptOutIndexOffThread } from '../../src/operator/stores/optout-build-thread.ts';
 import { sharedCopy } from '../../src/operator/threads/job-thread.ts';
+import { LazyOptOutIndex } from '../../src/operator/stores/lazy-optout-index.ts';
 import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
 import { buildOptOutSnapshot, loadOptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
 
@@ -71,5 +73,30 @@ test('a large snapshot loaded with a thread answers as one built here', async ()
     }
     const ad = files[0].subarray(32, 64).toString('base64');
     assert.equal(loaded.byAdvertisingId.get(ad), local.byAdvertisingId.get(ad));
+  }
+});
+
+test('the lazy advertising-id index is built on a job thread by ready() over large shared files', async () => {
+  const { files } = recordFiles(2, 40_000);
+  const shared = files.map(sharedCopy);
+  const lazy = new LazyOptOutIndex(shared, 'advertising');
+  // The event loop keeps turning while the thread builds.
+  let turns = 0;
+  let spinning = true;
+  const spin = () => {
+    turns++;
+    if (spinning) setImmediate(spin);
+  };
+  setImmediate(spin);
+  const ready = lazy.ready();
+  assert.equal(lazy.ready(), ready, 'one build for every caller');
+  await ready;
+  spinning = false;
+  assert.ok(turns > 1, `${turns} event-loop turns during the build`);
+  const local = new OptOutIndex(files, 'advertising');
+  assert.equal(lazy.size, local.size);
+  for (let r = 0; r < 2000; r += 7) {
+    const id = files[r % 2].subarray((r % 40_000) * 72 + 32, (r % 40_000) * 72 + 64).toString('base64');
+    assert.equal(lazy.get(id), local.get(id));
   }
 });

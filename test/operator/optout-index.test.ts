@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { decodeOptOutRecord, encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
-import { LazyOptOutIndex, OptOutIndex } from '../../src/operator/stores/optout-index.ts';
+import { LazyOptOutIndex } from '../../src/operator/stores/lazy-optout-index.ts';
+import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
 
 function reference(files: Buffer[]) {
   const byIdentity = new Map<string, number>();

@@ -24,6 +24,8 @@ export async function optoutStatusRoutes(app: FastifyInstance, deps: OperatorDep
     if (!Array.isArray(ids)) throw new ClientError(OptoutStatusMessages.missingIds);
     if (ids.length > deps.config.optoutStatusMaxRequestSize) throw new ClientError(OptoutStatusMessages.tooLarge);
     const optout = deps.stores.optout.current();
+    // The advertising-id index is built on the first status call after a reload (off the event loop when it can be).
+    await optout.byAdvertisingId.ready();
     const optedOut: { advertising_id: string; opted_out_since: number }[] = [];
     for (const id of ids) {
       if (typeof id !== 'string') continue;

@@ -35,6 +35,8 @@ export interface OptOutLookup {
    */
   getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void;
   has(base64Key: string): boolean;
+  /** Resolves once lookups answer without building anything (lazy-optout-index.ts). */
+  ready(): Promise<void>;
 }
 
 const HASH_SIZE = 32;
@@ -321,43 +323,8 @@ export class OptOutIndex implements OptOutLookup {
   has(base64Key: string): boolean {
     return this.get(base64Key) !== undefined;
   }
-}
 
-/**
- * An index built on its first lookup. Only /v2/optout/status reads advertising ids, so startup
- * and opt-out reloads index identity hashes alone; the first status call after a reload pays for
- * this one (about as long as the identity index took).
- */
-export class LazyOptOutIndex implements OptOutLookup {
-  private index: OptOutIndex | undefined;
-
-  constructor(
-    private readonly files: readonly Buffer[],
-    private readonly kind: OptOutKeyKind,
-  ) {}
-
-  private built(): OptOutIndex {
-    this.index ??= new OptOutIndex(this.files, this.kind);
-    return this.index;
-  }
-
-  get size(): number {
-    return this.built().size;
-  }
-
-  get(base64Key: string): number | undefined {
-    return this.built().get(base64Key);
-  }
-
-  getBase64Bytes(text: Uint8Array, start: number): number | undefined {
-    return this.built().getBase64Bytes(text, start);
-  }
-
-  getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void {
-    this.built().getBase64Batch(text, count, out);
-  }
-
-  has(base64Key: string): boolean {
-    return this.built().has(base64Key);
+  ready(): Promise<void> {
+    return Promise.resolve();
   }
 }

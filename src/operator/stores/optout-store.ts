@@ -7,7 +7,8 @@
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
 import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
 import { buildOptOutIndexOffThread } from './optout-build-thread.ts';
-import { LazyOptOutIndex, OptOutIndex, type OptOutLookup } from './optout-index.ts';
+import { LazyOptOutIndex } from './lazy-optout-index.ts';
+import { OptOutIndex, type OptOutLookup } from './optout-index.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import { StoreFormatError, asObject, asRecords, fields } from './store-json.ts';
 

@@ -1,0 +1,64 @@
+/**
+ * An opt-out index built when first needed. Only /v2/optout/status reads advertising ids, so
+ * startup and opt-out reloads index identity hashes alone. The status route awaits `ready()`
+ * first: over large files held in shared memory (the opt-out sync's), the index is then built on
+ * a job thread while requests go on (optout-build-thread.ts); otherwise it is built here, and a
+ * lookup before `ready()` builds it here too.
+ */
+import { OFF_THREAD_MIN_BYTES, isShared } from '../threads/job-thread.ts';
+import { buildOptOutIndexOffThread } from './optout-build-thread.ts';
+import { OptOutIndex, type OptOutKeyKind, type OptOutLookup } from './optout-index.ts';
+
+export class LazyOptOutIndex implements OptOutLookup {
+  private index: OptOutIndex | undefined;
+  private building: Promise<void> | undefined;
+
+  constructor(
+    private readonly files: readonly Buffer[],
+    private readonly kind: OptOutKeyKind,
+  ) {}
+
+  private built(): OptOutIndex {
+    this.index ??= new OptOutIndex(this.files, this.kind);
+    return this.index;
+  }
+
+  ready(): Promise<void> {
+    this.building ??= this.build();
+    return this.building;
+  }
+
+  private async build(): Promise<void> {
+    if (this.index !== undefined) return;
+    const bytes = this.files.reduce((n, f) => n + f.length, 0);
+    if (bytes >= OFF_THREAD_MIN_BYTES && this.files.every(isShared)) {
+      try {
+        const done = await buildOptOutIndexOffThread(this.files, this.kind, 'share');
+        this.index ??= done?.index;
+      } catch {
+        // The thread failed: build here below.
+      }
+    }
+    this.built();
+  }
+
+  get size(): number {
+    return this.built().size;
+  }
+
+  get(base64Key: string): number | undefined {
+    return this.built().get(base64Key);
+  }
+
+  getBase64Bytes(text: Uint8Array, start: number): number | undefined {
+    return this.built().getBase64Bytes(text, start);
+  }
+
+  getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void {
+    this.built().getBase64Batch(text, count, out);
+  }
+
+  has(base64Key: string): boolean {
+    return this.built().has(base64Key);
+  }
+}
