@@ -17,8 +17,8 @@ import { startModuleWorker } from './module-worker.ts';
 /** Inputs from this size on are worth a thread: below it the work takes a few milliseconds. */
 export const OFF_THREAD_MIN_BYTES = 4 * 1024 * 1024;
 
-/** The job thread's nice value: it gets about a tenth of a core that request threads also want. */
-const JOB_NICE = 10;
+/** The job thread's nice value, the lowest: it runs on what CPU the request threads leave (~1.5% of a core they want). */
+const JOB_NICE = 19;
 
 type JobReply<R> =
   | { readonly kind: 'ready' }
