@@ -21,6 +21,7 @@ import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
 import { createAttestedSync } from './sync/attested-sync.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
+import { useJobThreads } from './threads/job-thread.ts';
 // Native AES-GCM/SHA-256 kernels when the addon is built (issue 6); node:crypto otherwise.
 installNativeKernels();
 
@@ -106,6 +107,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     await op.app.close();
     throw err;
   }
+  // Serving now: store refreshes hand their large files to job threads (issue 6).
+  useJobThreads();
   op.refresher.start();
   const { file: podTerminationFile, checkIntervalMs } = config.podTermination;
   const podMonitor = podTerminationFile === undefined ? undefined : new PodTerminationMonitor({ file: podTerminationFile, intervalMs: checkIntervalMs, health });

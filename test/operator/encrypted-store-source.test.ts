@@ -17,6 +17,10 @@ import { LocalStoreSource, StoreSourceError } from '../../src/operator/stores/st
 import { decryptCloudFileOffThread } from '../../src/operator/sync/cloud-decrypt-thread.ts';
 import { EncryptedStoreSource } from '../../src/operator/sync/encrypted-store-source.ts';
 import { isProtocolError } from '../../src/protocol/errors.ts';
+import { useJobThreads } from '../../src/operator/threads/job-thread.ts';
+
+// As in a serving operator (startOperator turns them on).
+useJobThreads();
 
 const NOW = Date.UTC(2026, 0, 1);
 

@@ -1,12 +1,15 @@
 /**
  * Worker threads on project modules (src/operator/threads/module-worker.ts): a TypeScript module
  * starts in a thread (tsx registered there), at the priority asked for, and only that thread's
- * priority changes.
+ * priority changes. Job threads (job-thread.ts) stay off until the process turns them on.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { once } from 'node:events';
+import { generateSaltFile } from '../../src/core/dataset/salt-csv.ts';
+import { parseSaltFileOffThread } from '../../src/operator/stores/salt-parse-thread.ts';
+import { useJobThreads } from '../../src/operator/threads/job-thread.ts';
 import { moduleUrl, startModuleWorker } from '../../src/operator/threads/module-worker.ts';
 
 const fixture = moduleUrl(import.meta.url, 'support/priority-worker');
@@ -36,4 +39,17 @@ test('a TypeScript module runs in a thread at the nice value asked for; the main
 
 test('a JavaScript module (a compiled build) starts the same way, without tsx', async () => {
   assert.equal((await report(5, new URL('./support/priority-worker.mjs', import.meta.url))).nice, 5);
+});
+
+test('job threads are off until the process turns them on: the caller keeps its input', async () => {
+  const file = generateSaltFile(1000, Date.UTC(2026, 0, 1));
+  const before = Buffer.from(file);
+  assert.equal(await parseSaltFileOffThread(file, 1000), undefined);
+  assert.deepEqual(file, before, 'untouched, still the caller\'s');
+  useJobThreads();
+  try {
+    assert.equal((await parseSaltFileOffThread(file, 1000))?.length, 1000);
+  } finally {
+    useJobThreads(false);
+  }
 });

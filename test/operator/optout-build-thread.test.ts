@@ -9,10 +9,13 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomInt } from 'node:crypto';
 import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { buildOptOutIndexOffThread } from '../../src/operator/stores/optout-build-thread.ts';
-import { sharedCopy } from '../../src/operator/threads/job-thread.ts';
+import { sharedCopy, useJobThreads } from '../../src/operator/threads/job-thread.ts';
 import { LazyOptOutIndex } from '../../src/operator/stores/lazy-optout-index.ts';
 import { OptOutIndex } from '../../src/operator/stores/optout-index.ts';
 import { buildOptOutSnapshot, loadOptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
+
+// As in a serving operator (startOperator turns them on).
+useJobThreads();
 
 /** Record files with repeated identities (earliest time wins) and zero times (not opt-outs). */
 function recordFiles(count: number, perFile: number): { files: Buffer[]; identities: Buffer[] } {

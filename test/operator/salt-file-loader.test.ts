@@ -11,6 +11,10 @@ import { parseSaltFile } from '../../src/protocol/salt-file.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
 import { loadSaltFile, loadSaltFileInThread } from '../../src/operator/stores/salt-file-loader.ts';
 import { parseSaltFileOffThread } from '../../src/operator/stores/salt-parse-thread.ts';
+import { useJobThreads } from '../../src/operator/threads/job-thread.ts';
+
+// As in a serving operator (startOperator turns them on).
+useJobThreads();
 
 const NOW = Date.UTC(2026, 0, 1);
 
