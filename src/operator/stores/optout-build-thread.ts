@@ -1,6 +1,6 @@
 /**
  * Builds an opt-out index on a job thread (../threads/job-thread.ts, optout-build-worker.ts).
- * Indexing 10M records takes ~1.6 s, and an operator re-indexes whenever the OptOut service lists
+ * Indexing 10M records takes 1.6-2.8 s, and an operator re-indexes whenever the OptOut service lists
  * a new delta: on the event loop, every such refresh held all requests for that long (issue 6).
  *
  * The thread reads the record files where they are and sends back only the slot table. Files
@@ -9,7 +9,7 @@
  * read for this build alone); the caller then uses the files returned. `undefined` when the job
  * could not be handed over: the caller indexes in this thread.
  */
-import { bufferOf, isShared, runJobOnThread } from '../threads/job-thread.ts';
+import { asBuffer, bufferOf, isShared, runJobOnThread } from '../threads/job-thread.ts';
 import { moduleUrl } from '../threads/module-worker.ts';
 import { OptOutIndex, type OptOutKeyKind, type OptOutTable } from './optout-index.ts';
 
@@ -38,6 +38,6 @@ export async function buildOptOutIndexOffThread(
   const done = await runJobOnThread<BuildRequest, BuildResult>(WORKER_URL, { files, kind }, moved);
   if (done === undefined) return undefined;
   // Shared files never left: keep the caller's own views of them.
-  const back = mode === 'share' ? [...files] : done.result.files.map((f) => Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+  const back = mode === 'share' ? [...files] : done.result.files.map(asBuffer);
   return { index: new OptOutIndex(back, kind, done.result.table), files: back };
 }

@@ -7,7 +7,7 @@
  * handed over; errors are the `ProtocolError`s `decryptCloudFile` throws.
  */
 import type { CloudKeyMaterial } from '../../protocol/cloud-encrypted-file.ts';
-import { bufferOf, runJobOnThread } from '../threads/job-thread.ts';
+import { asBuffer, bufferOf, runJobOnThread } from '../threads/job-thread.ts';
 import { moduleUrl } from '../threads/module-worker.ts';
 
 export interface DecryptRequest {
@@ -20,5 +20,5 @@ const WORKER_URL = moduleUrl(import.meta.url, 'cloud-decrypt-worker');
 export async function decryptCloudFileOffThread(file: Buffer, keys: readonly CloudKeyMaterial[]): Promise<Buffer | undefined> {
   const request: DecryptRequest = { file, keys: keys.map((k) => ({ id: k.id, secret: k.secret })) };
   const done = await runJobOnThread<DecryptRequest, Uint8Array>(WORKER_URL, request, [bufferOf(file)]);
-  return done === undefined ? undefined : Buffer.from(done.result.buffer, done.result.byteOffset, done.result.byteLength);
+  return done === undefined ? undefined : asBuffer(done.result);
 }

@@ -110,6 +110,11 @@ export function serveJob<Q, R>(work: (request: Q) => JobResult<R>, failure: stri
   port.postMessage({ kind: 'ready' } satisfies JobReply<R>);
 }
 
+/** A Buffer on the same memory as `view`: what arrives through `postMessage` is a plain Uint8Array. */
+export function asBuffer(view: Uint8Array): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
 /** The buffer behind a view, for a transfer list (moving it moves every view on it). */
 export function bufferOf(view: ArrayBufferView): ArrayBuffer {
   return view.buffer as ArrayBuffer;
