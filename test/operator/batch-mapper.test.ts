@@ -1,6 +1,6 @@
 /**
  * The staged batch map v3 (src/operator/identity/batch-mapper.ts) against the per-item `v3Json`
- * of the same mapper, byte for byte: random batches over the fixture salts (salted buckets with and
+ * of the same mapper, byte for byte, and map v2 against per-item `resolve` + `current`: random batches over the fixture salts (salted buckets with and
  * without a previous salt, key-based buckets), at clock values before and after rotations, with
  * the native kernels installed and removed, with and without opt-out records, and with `identity_v3`.
  */
@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { fixtureOperator, type TestOperator } from './support/operator-fixture.ts';
-import { mapV3Batch, type MapV3Input } from '../../src/operator/identity/batch-mapper.ts';
+import { mapV2Batch, mapV3Batch, type MapV2Lists, type MapV3Input } from '../../src/operator/identity/batch-mapper.ts';
 import { createIdentityMapper } from '../../src/operator/identity/identity-mapper.ts';
 import { buildOptOutSnapshot, type OptOutSnapshot } from '../../src/operator/stores/optout-store.ts';
 import { cryptoKernels, useCryptoKernels } from '../../src/protocol/crypto-kernels.ts';
 import { firstLevelHash } from '../../src/protocol/first-level-hash.ts';
-import { IDENTITY_FIELDS, parseIdentity } from '../../src/protocol/identity-input.ts';
+import { IDENTITY_FIELDS, parseIdentity, type IdentityField } from '../../src/protocol/identity-input.ts';
 import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 
 const HEAD = '{"status":"success","body":{';
@@ -145,4 +145,48 @@ test('5,000 items of every kind, test identities and opted-out records among the
   const body = JSON.parse(mapV3Batch(createIdentityMapper(op.deps), { email, email_hash: [], phone: [], phone_hash: [] }, HEAD, TAIL).toString('utf8')).body;
   assert.deepEqual(body.email[0], { e: 'optout' });
   assert.equal(body.email.filter((e: { u?: string }) => typeof e.u === 'string').length > 4900, true);
+});
+
+/** The v2 lists the route made before the batch mapper: `resolve` + `current` per item. */
+function perItemV2(o: TestOperator, field: IdentityField, values: readonly unknown[]): MapV2Lists {
+  const m = createIdentityMapper(o.deps);
+  const lists: MapV2Lists = { mapped: [], unmapped: [] };
+  for (const value of values) {
+    const outcome = m.resolve(field, value);
+    if (outcome.kind === 'mapped') {
+      const { rawUid, bucketId } = m.current(outcome);
+      lists.mapped.push({ identifier: value as string, advertising_id: rawUid.toString('base64'), bucket_id: bucketId });
+    } else {
+      lists.unmapped.push({ identifier: typeof value === 'string' ? value : null, reason: outcome.kind === 'optout' ? 'optout' : 'invalid identifier' });
+    }
+  }
+  return lists;
+}
+
+test('map v2: the batch lists equal the per-item lists, every field, with and without the native kernels', () => {
+  fc.assert(
+    fc.property(inputArb, fc.constantFrom(...IDENTITY_FIELDS), fc.constantFrom(...CLOCKS), fc.boolean(), fc.boolean(), (input, field, now, v3, records) => {
+      const o = v3 ? v3op : op;
+      o.clock.set(now);
+      const { none, one } = optOuts.get(o)!;
+      o.deps.stores.optout.swap(records ? one : none);
+      try {
+        bothKernelModes(() => {
+          const values = input[field];
+          assert.deepEqual(mapV2Batch(createIdentityMapper(o.deps), field, values), perItemV2(o, field, values));
+        });
+      } finally {
+        o.deps.stores.optout.swap(one);
+      }
+    }),
+    { numRuns: 150 },
+  );
+  // 5,000 emails with test identities and an opted-out record among them.
+  const email = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? FIXED_EMAILS[i % FIXED_EMAILS.length] : `user${i}@example.com`));
+  for (const now of CLOCKS) {
+    op.clock.set(now);
+    const lists = mapV2Batch(createIdentityMapper(op.deps), 'email', email);
+    assert.deepEqual(lists, perItemV2(op, 'email', email));
+    assert.ok(lists.mapped.length > 4800 && lists.unmapped.some((u) => u.reason === 'optout'));
+  }
 });

@@ -1,5 +1,5 @@
 /**
- * Map v3 of a whole request in stages (spec §4.6, §6.1-§6.4; issue 6): each SHA-256 stage is one
+ * Map v3 (and map v2, `mapV2Batch`) of a whole request in stages (spec §4.5, §4.6, §6.1-§6.4; issue 6): each SHA-256 stage is one
  * `sha256Base64Pairs` call over every item, so the per-item cost is the hash itself, not a
  * node:crypto call. The answer is written as bytes into one Buffer that goes to the envelope.
  *
@@ -235,3 +235,56 @@ export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: stri
   out.ascii(tail);
   return out.bytes();
 }
+
+/** The map v2 answer lists (spec §4.5), in request order. */
+export interface MapV2Lists {
+  readonly mapped: { identifier: string; advertising_id: string; bucket_id: string }[];
+  readonly unmapped: { identifier: string | null; reason: string }[];
+}
+
+/**
+ * Map v2 of one identity field through the same stages as v3: the raw UID is the current one, the
+ * bucket id the public id of its salt line. Items the stages do not cover take the per-item path
+ * (`resolve` + `current`), so the lists are exactly those of the per-item route.
+ */
+export function mapV2Batch(mapper: IdentityMapper, field: IdentityField, values: readonly unknown[]): MapV2Lists {
+  const snap = mapper.snapshot;
+  const input = { email: [], email_hash: [], phone: [], phone_hash: [], [field]: values } as MapV3Input;
+  const slots = collectSlots(input);
+  const slotCount = slots.texts.length + slots.givenHashes.length;
+  const uids = rawUids(snap, firstLevelHashes(identityHashes(slots, slotCount), slotCount, snap.salts.firstLevelSalt), slotCount);
+  const { entries } = snap;
+  const lists: MapV2Lists = { mapped: [], unmapped: [] };
+  // Hashids encoding is most of the per-item cost left: once per bucket line in a request.
+  const bucketIds = new Map<number, string>();
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    const s = slots.slotOf[i];
+    const identifier = typeof value === 'string' ? value : null;
+    if (s === INVALID) lists.unmapped.push({ identifier, reason: 'invalid identifier' });
+    else if (uids.outcome[s] === Outcome.OptedOut) lists.unmapped.push({ identifier, reason: 'optout' });
+    else if (uids.outcome[s] === Outcome.PerItem) perItemV2(mapper, field, value, lists);
+    else {
+      const advertisingId = uids.current.toString('latin1', H * s, H * s + H);
+      const line = uids.line[s];
+      let bucketId = bucketIds.get(line);
+      if (bucketId === undefined) {
+        bucketId = snap.salts.bucketId(entries.id(line));
+        bucketIds.set(line, bucketId);
+      }
+      lists.mapped.push({ identifier: value as string, advertising_id: advertisingId, bucket_id: bucketId });
+    }
+  }
+  return lists;
+}
+
+function perItemV2(mapper: IdentityMapper, field: IdentityField, value: unknown, lists: MapV2Lists): void {
+  const outcome = mapper.resolve(field, value);
+  if (outcome.kind === 'mapped') {
+    const { rawUid, bucketId } = mapper.current(outcome);
+    lists.mapped.push({ identifier: value as string, advertising_id: rawUid.toString('base64'), bucket_id: bucketId });
+  } else {
+    lists.unmapped.push({ identifier: typeof value === 'string' ? value : null, reason: outcome.kind === 'optout' ? 'optout' : 'invalid identifier' });
+  }
+}
+

@@ -9,7 +9,7 @@ import type { OperatorDeps } from '../deps.ts';
 import { ClientError, Messages } from '../errors.ts';
 import { requireRole } from '../http/role-check.ts';
 import { v2Payload } from '../http/v2-envelope.ts';
-import { mapV3Batch } from '../identity/batch-mapper.ts';
+import { mapV2Batch, mapV3Batch } from '../identity/batch-mapper.ts';
 import { createIdentityMapper } from '../identity/identity-mapper.ts';
 import { checkServiceLink } from '../identity/service-link-check.ts';
 import { modifiedBuckets, parseSinceTimestamp } from './bucket-listing.ts';
@@ -68,10 +68,6 @@ function v3Input(payload: Record<string, unknown> | null, phoneSupport: boolean)
   return input;
 }
 
-function identifierOf(value: unknown): string | null {
-  return typeof value === 'string' ? value : null;
-}
-
 export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
   const mapper = { onRequest: requireRole(deps, 'MAPPER') };
   const phoneSupport = deps.config.enablePhoneSupport;
@@ -80,18 +76,8 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     const payload = v2Payload(request);
     const { field, values } = v2Input(payload, phoneSupport);
     checkServiceLink(deps, request.client, payload, 'MAPPER');
-    const m = createIdentityMapper(deps);
-    const mapped: { identifier: string; advertising_id: string; bucket_id: string }[] = [];
-    const unmapped: { identifier: string | null; reason: string }[] = [];
-    for (const value of values) {
-      const outcome = m.resolve(field, value);
-      if (outcome.kind === 'mapped') {
-        const { rawUid, bucketId } = m.current(outcome);
-        mapped.push({ identifier: value as string, advertising_id: rawUid.toString('base64'), bucket_id: bucketId });
-      } else {
-        unmapped.push({ identifier: identifierOf(value), reason: outcome.kind === 'optout' ? 'optout' : 'invalid identifier' });
-      }
-    }
+    // The staged batch mapper (issue 6); items it does not cover take the per-item path.
+    const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps), field, values);
     return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
   });
 
