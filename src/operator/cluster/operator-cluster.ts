@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { loadOperatorConfig } from '../config/operator-config.ts';
 import { shareReplayGuard } from '../http/cluster-replay-guard.ts';
 import { startMetricsServer, type MetricsServer } from '../metrics/metrics-server.ts';
+import { moduleUrl } from '../threads/module-worker.ts';
 import { ClusterRegistry } from './cluster-metrics.ts';
 import {
   WORKER_OPTIONS_ENV,
@@ -37,7 +38,7 @@ import {
   type WorkerOperatorOptions,
 } from './worker-protocol.ts';
 
-const WORKER_ENTRY = fileURLToPath(new URL('./operator-worker.ts', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(moduleUrl(import.meta.url, 'operator-worker'));
 const SHUTDOWN_GRACE_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 const MAX_REPLACEMENT_FAILURES = 3;
