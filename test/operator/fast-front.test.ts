@@ -220,3 +220,113 @@ test('a client that drops the connection mid-body (FIN or RST) leaves the server
   const ok = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: authHeaders() });
   assert.equal(ok.status, 200);
 });
+
+/** Raw HTTP/1.1 exchanges: every request is written in one synchronous loop on connected sockets. */
+async function writeAllAtOnce(target: number, requests: { path: string; body: string; headers: Record<string, string> }[]): Promise<(Reply | Error)[]> {
+  const { connect } = await import('node:net');
+  const sockets = await Promise.all(
+    requests.map(() => new Promise<import('node:net').Socket>((resolve, reject) => {
+      const s = connect(target, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    })),
+  );
+  const replies = sockets.map((s) => new Promise<Reply | Error>((resolve) => {
+    let data = Buffer.alloc(0);
+    s.removeAllListeners('error');
+    s.on('error', (err) => resolve(err));
+    s.on('close', () => resolve(new Error('closed before a complete answer')));
+    s.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const end = data.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = data.subarray(0, end).toString('latin1').split('\r\n');
+      const headers = Object.fromEntries(head.slice(1).map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]));
+      const body = data.subarray(end + 4);
+      if (body.length < Number(headers['content-length'])) return;
+      resolve({ status: Number(head[0].split(' ')[1]), contentType: String(headers['content-type']), body, headers });
+      s.destroy();
+    });
+  }));
+  requests.forEach((r, i) => {
+    const head = Object.entries({ ...r.headers, host: 'x', 'content-length': String(Buffer.byteLength(r.body)) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+    sockets[i].write(`POST ${r.path} HTTP/1.1\r\n${head}\r\n${r.body}`);
+  });
+  return Promise.all(replies);
+}
+
+test('requests answered in one batch each get their own answer: generates, refreshes and errors mixed', async () => {
+  const gen = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'batch-refresh@example.com' }), headers: authHeaders() });
+  const refreshToken = String(JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), gen.body.toString()).json).body.refresh_token);
+  const kinds = Array.from({ length: 30 }, (_, i) => (i % 5 === 4 ? 'error' : i % 5 === 3 ? 'refresh' : 'generate'));
+  seenByFastify.length = 0;
+  const replies = await writeAllAtOnce(port, kinds.map((kind, i) => {
+    if (kind === 'error') return { path: '/v2/token/generate', body: 'not base64!', headers: authHeaders() };
+    if (kind === 'refresh') return { path: '/v2/token/refresh', body: refreshToken, headers: { 'content-type': 'text/plain' } };
+    return { path: '/v2/token/generate', body: envelope({ email: `batch${i}@example.com` }), headers: authHeaders() };
+  }));
+  assert.deepEqual(seenByFastify, [], 'the front answered every request');
+  const keys = op.deps.stores.keysetKeys.current();
+  for (const [i, reply] of replies.entries()) {
+    assert.ok(!(reply instanceof Error), `request ${i}: ${String(reply)}`);
+    if (kinds[i] === 'error') {
+      const framework = await throughFastify({ path: '/v2/token/generate', body: () => 'not base64!', headers: authHeaders() });
+      assert.equal(reply.status, 400);
+      assert.equal(reply.body.toString(), framework.body.toString());
+    } else if (kinds[i] === 'refresh') {
+      assert.equal(reply.status, 200, `refresh ${i}`);
+    } else {
+      // The raw UID in each answer is the one of its own email.
+      const framework = await throughFastify({ path: '/v2/token/generate', body: () => envelope({ email: `batch${i}@example.com` }), headers: authHeaders() });
+      const [mine, expected] = [reply, framework].map((r) => JSON.parse(decodeResponseEnvelope(secretOf(CLIENTS.special), r.body.toString()).json).body);
+      const [a, b] = [mine, expected].map((x) => decodeAdvertisingToken(String(x.advertising_token), (id) => keys.byId.get(id)));
+      assert.ok(a.rawUid.equals(b.rawUid), `generate ${i}`);
+    }
+  }
+});
+
+test('an answer that cannot be written closes its own connection and is logged; the rest of its batch is answered', async () => {
+  const { createServer } = await import('node:http');
+  const { Registry } = await import('prom-client');
+  const pino = (await import('pino')).default;
+  const { ClientVersionMetrics } = await import('../../src/operator/http/client-version.ts');
+  const { createFastFront } = await import('../../src/operator/http/fast-front.ts');
+  const lines: string[] = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+  const front = createFastFront({
+    deps: { ...op.deps, logger },
+    routes: [
+      { url: '/good', auth: 'optional', handle: () => ({ statusCode: 200, contentType: 'text/plain', body: 'fine' }) },
+      // writeHead refuses a status code below 100: a bug in a route, not bad input.
+      { url: '/broken', auth: 'optional', handle: () => ({ statusCode: 42, contentType: 'text/plain', body: 'secret-body' }) },
+    ],
+    clientVersions: new ClientVersionMetrics(new Registry()),
+    closing: () => false,
+  });
+  const server = createServer((req, res) => {
+    if (!front(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const address = server.address();
+    const target = typeof address === 'object' && address ? address.port : 0;
+    const plain = { 'content-type': 'text/plain' };
+    const replies = await writeAllAtOnce(target, [
+      { path: '/good', body: 'a', headers: plain },
+      { path: '/broken', body: 'b', headers: plain },
+      { path: '/good', body: 'c', headers: plain },
+    ]);
+    for (const i of [0, 2]) {
+      const reply = replies[i];
+      assert.ok(!(reply instanceof Error), String(reply));
+      assert.equal(reply.status, 200);
+      assert.equal(reply.body.toString(), 'fine');
+    }
+    assert.ok(replies[1] instanceof Error, 'the broken answer closed its connection');
+    const logged = lines.join('');
+    assert.match(logged, /the answer could not be written/);
+    assert.match(logged, /"route":"\/broken"/);
+    assert.doesNotMatch(logged, /secret-body/);
+  } finally {
+    server.close();
+  }
+});
