@@ -2,7 +2,7 @@
  * Builds the operator's HTTP app (fastify): wiring only. Order: raw bodies, CORS, errors,
  * metrics/logging, then route plugins. v2-envelope routes are registered inside one
  * encapsulated scope; config switches decide whether a plugin is registered at all (style.md §5).
- * The hot routes (generate, refresh) are registered on fastify too and, on the app's own server,
+ * The hot routes (generate, refresh, the key routes) are registered on fastify too and, on the app's own server,
  * answered by the fast front first (http/fast-front.ts, issue 6).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -19,7 +19,7 @@ import { installV2Envelope } from './http/v2-envelope.ts';
 import './http/request-context.ts';
 import { cstgRoutes } from './routes/cstg.ts';
 import { identityRoutes } from './routes/identity.ts';
-import { keysRoutes } from './routes/keys.ts';
+import { keyRoutes } from './routes/keys.ts';
 import { opsRoutes } from './routes/ops.ts';
 import { optoutStatusRoutes } from './routes/optout-status.ts';
 import { refreshRoute } from './routes/token-refresh.ts';
@@ -27,7 +27,7 @@ import { generateRoute, tokenRoutes } from './routes/token.ts';
 
 /** Route plugins behind the v2 envelope (spec §4 route table). */
 export function v2RoutePlugins(deps: OperatorDeps): RoutePlugin[] {
-  const plugins: RoutePlugin[] = [tokenRoutes, identityRoutes, keysRoutes];
+  const plugins: RoutePlugin[] = [tokenRoutes, identityRoutes];
   if (deps.config.optoutStatusApiEnabled) plugins.push(optoutStatusRoutes);
   return plugins;
 }
@@ -41,7 +41,7 @@ export function plainRoutePlugins(deps: OperatorDeps): RoutePlugin[] {
 
 /** The routes served by one transport-free function each (http/hot-route.ts). */
 export function hotRoutes(deps: OperatorDeps, replayGuard: ReplayChecker): HotRoute[] {
-  return [generateRoute(deps, replayGuard), refreshRoute(deps)];
+  return [generateRoute(deps, replayGuard), refreshRoute(deps), ...keyRoutes(deps, replayGuard)];
 }
 
 export async function buildOperatorApp(deps: OperatorDeps): Promise<FastifyInstance> {

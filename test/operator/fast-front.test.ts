@@ -169,6 +169,36 @@ test('refresh: a refresh token from the fast front refreshes on both transports'
   assertSameIdentity(jf.body, jw.body);
 });
 
+test('key routes: the same keys on both transports, and the same refusals', async () => {
+  for (const path of ['/v2/key/sharing', '/v2/key/bidstream', '/v2/key/latest']) {
+    for (const client of [CLIENTS.special, CLIENTS.dsp]) {
+      const call = { path, body: () => envelope({}, client), headers: authHeaders(client) };
+      seenByFastify.length = 0;
+      const [fast, framework] = await both(call);
+      assert.deepEqual(seenByFastify, [path], 'only the injected request went through fastify');
+      assert.equal(fast.status, framework.status, `${path} ${client.siteId}`);
+      assert.equal(fast.contentType, framework.contentType);
+      if (fast.status !== 200) {
+        assert.equal(fast.body.toString(), framework.body.toString(), `${path} ${client.siteId}`);
+        continue;
+      }
+      const [jf, jw] = [fast, framework].map((r) => JSON.parse(decodeResponseEnvelope(secretOf(client), r.body.toString()).json));
+      assert.equal(jf.status, 'success');
+      assert.deepEqual(jf, jw, `${path} ${client.siteId}`);
+    }
+    const refusals: Call[] = [
+      { path, body: () => 'not base64!', headers: authHeaders() },
+      { path, body: () => envelope({}), headers: { authorization: 'Bearer nope', 'content-type': 'text/plain' } },
+    ];
+    for (const call of refusals) {
+      const [fast, framework] = await both(call);
+      assert.ok(fast.status === 400 || fast.status === 401, `${path}: ${fast.status}`);
+      assert.equal(fast.status, framework.status);
+      assert.equal(fast.body.toString(), framework.body.toString());
+    }
+  }
+});
+
 test('requests the front does not take reach fastify unchanged: CORS, query strings, other methods', async () => {
   const cors = await overHttp({ path: '/v2/token/generate', body: () => envelope({ email: 'user@example.com' }), headers: { ...authHeaders(), origin: 'https://pub.example' } });
   assert.equal(cors.status, 200);

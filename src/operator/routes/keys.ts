@@ -1,12 +1,13 @@
 /**
- * Key endpoints (spec §4.10, §8.3), inside the v2 envelope scope. The request JSON is ignored;
- * the body is built from one read of the keyset, key and site snapshots.
+ * Key endpoints (spec §4.10, §8.3): hot routes inside the v2 envelope (hot-route.ts), so the
+ * fast front answers them like generate and refresh. The request JSON is ignored; the body is
+ * built from one read of the keyset, key and site snapshots.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { ClientRecord } from '../../auth/index.ts';
+import type { ClientRecord, Role } from '../../auth/index.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { InvalidClient } from '../errors.ts';
-import { requireRole } from '../http/role-check.ts';
+import type { ReplayChecker } from '../http/cluster-replay-guard.ts';
+import { v2HotRoute, type HotRoute } from '../http/hot-route.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import { keyBidstreamBody, keyLatestBody, keySharingBody, type KeyView } from './key-sharing.ts';
 
@@ -23,26 +24,22 @@ function keyView(deps: OperatorDeps): KeyView {
   };
 }
 
-function clientOf(request: FastifyRequest): ClientRecord {
-  // requireRole ran as onRequest, so a client is always present here.
-  if (!request.client) throw new Error('key route without an authenticated client');
-  return request.client;
+type KeyBody = (view: KeyView, client: ClientRecord) => unknown;
+
+function keyRoute(deps: OperatorDeps, replayGuard: ReplayChecker, url: string, roles: readonly Role[], body: KeyBody): HotRoute {
+  return v2HotRoute(deps, replayGuard, url, roles, (_payload, client) => JSON.stringify({ status: 'success', body: body(keyView(deps), client) }));
 }
 
-export async function keysRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  app.post('/v2/key/latest', { onRequest: requireRole(deps, 'ID_READER') }, async (request) => {
-    const client = clientOf(request);
-    if (client.siteId < MIN_PARTICIPANT_SITE_ID) throw new InvalidClient(`Unexpected client site id ${client.siteId}`);
-    return { status: 'success', body: keyLatestBody(keyView(deps), client) };
-  });
+function latestBody(view: KeyView, client: ClientRecord): unknown {
+  if (client.siteId < MIN_PARTICIPANT_SITE_ID) throw new InvalidClient(`Unexpected client site id ${client.siteId}`);
+  return keyLatestBody(view, client);
+}
 
-  app.post('/v2/key/sharing', { onRequest: requireRole(deps, 'SHARER', 'ID_READER') }, async (request) => ({
-    status: 'success',
-    body: keySharingBody(keyView(deps), clientOf(request)),
-  }));
-
-  app.post('/v2/key/bidstream', { onRequest: requireRole(deps, 'ID_READER') }, async (request) => ({
-    status: 'success',
-    body: keyBidstreamBody(keyView(deps), clientOf(request)),
-  }));
+/** `/v2/key/latest`, `/v2/key/sharing`, `/v2/key/bidstream`. */
+export function keyRoutes(deps: OperatorDeps, replayGuard: ReplayChecker): HotRoute[] {
+  return [
+    keyRoute(deps, replayGuard, '/v2/key/latest', ['ID_READER'], latestBody),
+    keyRoute(deps, replayGuard, '/v2/key/sharing', ['SHARER', 'ID_READER'], keySharingBody),
+    keyRoute(deps, replayGuard, '/v2/key/bidstream', ['ID_READER'], keyBidstreamBody),
+  ];
 }
