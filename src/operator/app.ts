@@ -2,8 +2,8 @@
  * Builds the operator's HTTP app (fastify): wiring only. Order: raw bodies, CORS, errors,
  * metrics/logging, then route plugins. v2-envelope routes are registered inside one
  * encapsulated scope; config switches decide whether a plugin is registered at all (style.md §5).
- * The hot routes (generate, refresh, the key routes) are registered on fastify too and, on the app's own server,
- * answered by the fast front first (http/fast-front.ts, issue 6).
+ * The hot routes (generate, refresh, the key routes) are registered on fastify too and, on the
+ * app's own server, answered by the fast front first (http/fast-front.ts, issue 6).
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { OperatorDeps, RoutePlugin } from './deps.ts';
