@@ -77,6 +77,13 @@ function write(res: ServerResponse, answer: Answer): void {
   res.end(answer.body);
 }
 
+/**
+ * The most routes run before their answers are written (a slice of a batch): at ~50 us a route,
+ * an answer waits at most ~3 ms for the others of its slice. Under the benchmark's 32 connections
+ * a batch holds ~28 requests, so it is one slice.
+ */
+const WRITE_EVERY = 64;
+
 /** One request in flight: its body chunks and what is needed to answer it (no closures per request). */
 class PendingRequest {
   private readonly chunks: Buffer[] = [];
@@ -128,12 +135,21 @@ class FrontState {
     if (this.queue.push(p) === 1) setImmediate(this.answerQueued);
   }
 
-  /** Every queued route first, then every synchronous answer's write. */
+  /**
+   * Every queued route first, then every synchronous answer's write, in slices of at most
+   * `WRITE_EVERY` requests, so that no answer waits behind more than that many routes.
+   */
   private readonly answerQueued = (): void => {
     const batch = this.queue;
     this.queue = [];
-    for (const p of batch) p.run();
-    for (const p of batch) if (p.outcome !== undefined) this.settle(p, p.exchange, p.outcome);
+    for (let start = 0; start < batch.length; start += WRITE_EVERY) {
+      const end = Math.min(batch.length, start + WRITE_EVERY);
+      for (let i = start; i < end; i++) batch[i].run();
+      for (let i = start; i < end; i++) {
+        const p = batch[i];
+        if (p.outcome !== undefined) this.settle(p, p.exchange, p.outcome);
+      }
+    }
   };
 
   /**
