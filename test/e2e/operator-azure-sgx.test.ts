@@ -98,7 +98,7 @@ test('an azure-sgx operator attests with quotes from the helper process, loads i
         port: 0,
         metrics_port: 0,
       },
-      logger: pino({ level: 'silent' }),
+      logger: pino({ level: 'fatal' }), // an attestation rejection exits the process: say why in the test output
     });
     const health = await fetch(`http://127.0.0.1:${op.port}/ops/healthcheck`);
     assert.equal(health.status, 200);
