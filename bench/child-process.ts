@@ -1,10 +1,14 @@
 /**
- * Starts a benchmark server (a TypeScript file run through tsx) as a child process and waits for
- * the one JSON line it prints when listening. Children are killed when the benchmark exits.
+ * Starts a benchmark server (a TypeScript file run through tsx: scripts/ts-loader.mjs) as a child
+ * process and waits for the one JSON line it prints when listening. Children are killed when the
+ * benchmark exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const TS_LOADER = fileURLToPath(new URL('../scripts/ts-loader.mjs', import.meta.url));
 
 export interface BenchChild {
   readonly process: ChildProcess;
@@ -22,7 +26,7 @@ process.on('exit', () => {
 
 export function startChild(script: string, args: string[] = [], nodeFlags: string[] = [], timeoutMs = 120_000): Promise<BenchChild> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeFlags, '--import', TS_LOADER, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const stop = () =>
     new Promise<void>((resolve) => {

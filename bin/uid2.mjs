@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-// Entry point of the `uid2` command: runs the TypeScript CLI through tsx (no build step needed).
-import { register } from 'tsx/esm/api';
+// Entry point of the `uid2` command: runs the compiled CLI in dist/ (`npm run build`, which
+// `npm ci` runs through the `prepare` script) with plain node.
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-await main(process.argv);
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('uid2: dist/ is missing; build it with `npm run build` (npm ci does this)');
+  process.exit(1);
+}
+const cli = await import(main.href);
+await cli.main(process.argv);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts file with node:test through tsx. Node 20's --test takes no globs,
-// so the files are collected here. Extra arguments filter files by substring.
+// Runs every test/**/*.test.ts file with node:test through tsx (scripts/ts-loader.mjs, so threads
+// started by a test load TypeScript too). The files are collected here; extra arguments filter
+// them by substring.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -22,10 +23,11 @@ if (files.length === 0) {
 // One file at a time by default: the end-to-end files start whole stacks of processes on free
 // loopback ports, and two of them probing ports at once can race. TEST_CONCURRENCY=2 is faster.
 const concurrency = process.env.TEST_CONCURRENCY ?? '1';
+console.log(`run-tests: ${files.length} files on Node.js ${process.version}`);
 const result = spawnSync(
   process.execPath,
   // A file (or test) still running after 10 minutes is hung: fail it instead of blocking the run.
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative('.', f))],
+  ['--import', './scripts/ts-loader.mjs', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', ...files.map((f) => relative('.', f))],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -6,7 +6,7 @@
 #
 # CONFIG names conf/CONFIG-config.json (without the suffix), which is baked into the enclave as
 # /app/conf/config.json, so it is part of MRENCLAVE. Needs an SGX machine (Standard_DC8_v2),
-# the Occlum toolchain, docker, node 20 and sudo-less docker access. --dry-run prints every step
+# the Occlum toolchain, docker, node 24 and sudo-less docker access. --dry-run prints every step
 # without running it and needs none of that.
 #
 # Artifacts (as the upstream package names them):
@@ -65,8 +65,16 @@ check_prerequisites() {
     || die "no SGX device (/dev/sgx/enclave): build on an SGX machine such as Azure Standard_DC8_v2 with the DCAP driver, or use --dry-run"
   local tool
   for tool in occlum occlum-gcc docker openssl "$NODE_BIN"; do
-    command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (install the Occlum toolchain, docker, openssl and node 20)"
+    command -v "$tool" >/dev/null 2>&1 || die "missing tool: $tool (install the Occlum toolchain, docker, openssl and node 24)"
   done
+  check_node_version
+}
+
+# The enclave runs the node binary it is built with: it must be Node.js 24 (the supported runtime).
+check_node_version() {
+  local version
+  version="$("$NODE_BIN" -p 'process.versions.node' 2>/dev/null)" || die "cannot run $NODE_BIN"
+  [[ "${version%%.*}" == 24 ]] || die "NODE_BIN is Node.js $version; the enclave needs Node.js 24 (set NODE_BIN)"
 }
 
 # Copies the shared libraries an executable needs into the enclave image's /lib.
@@ -82,11 +90,19 @@ copy_libraries() {
 }
 
 layout_image() {
-  local config_file="$1" staging="${BUILD_DIR}/app-staging"
-  # The operator: package files and production dependencies only (no tests, no dev tools).
+  local config_file="$1" staging="${BUILD_DIR}/app-staging" compile="${BUILD_DIR}/app-build"
+  # The TypeScript sources compiled to dist/ in a staging copy of their own, with the dev
+  # dependencies (typescript); only dist/ leaves it.
+  run rm -rf "$compile"
+  run mkdir -p "$compile"
+  run cp -R "${REPO_ROOT}/src" "${REPO_ROOT}/package.json" "${REPO_ROOT}/package-lock.json" "${REPO_ROOT}/tsconfig.json" "${REPO_ROOT}/tsconfig.build.json" "$compile/"
+  run npm ci --ignore-scripts --no-audit --no-fund --prefix "$compile"
+  run npm run build --prefix "$compile"
+  # The operator: compiled JavaScript and production dependencies only (no sources, no tests, no
+  # compiler or transpiler), run by plain node.
   run rm -rf "$staging"
   run mkdir -p "$staging"
-  run cp -R "${REPO_ROOT}/bin" "${REPO_ROOT}/src" "${REPO_ROOT}/package.json" "${REPO_ROOT}/package-lock.json" "${REPO_ROOT}/tsconfig.json" "$staging/"
+  run cp -R "${REPO_ROOT}/bin" "${compile}/dist" "${REPO_ROOT}/package.json" "${REPO_ROOT}/package-lock.json" "$staging/"
   run npm ci --omit=dev --ignore-scripts --no-audit --no-fund --prefix "$staging"
 
   run mkdir -p image/app/conf image/bin image/lib image/etc image/root
@@ -119,7 +135,7 @@ main() {
   [[ "$config" =~ ^[a-z0-9-]+$ ]] || die "invalid CONFIG name: $config"
   local config_file="${SCRIPT_DIR}/conf/${config}-config.json"
   [[ -f "$config_file" ]] || die "no conf/${config}-config.json; available: $(available_configs)"
-  [[ "$DRY_RUN" == 1 ]] || check_prerequisites
+  if [[ "$DRY_RUN" == 1 ]]; then check_node_version; else check_prerequisites; fi
 
   echo "build.sh: building the ${config} enclave into ${BUILD_DIR}" >&2
   run mkdir -p "$BUILD_DIR"

@@ -19,7 +19,7 @@ function sh(script: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSync('bash', [join(sgxDir, script), ...args], {
     encoding: 'utf8',
     timeout: 20_000,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, BUILD_DIR: '/nonexistent/uid2-sgx-build', ...env },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, BUILD_DIR: '/nonexistent/uid2-sgx-build', NODE_BIN: process.execPath, ...env },
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -51,6 +51,13 @@ test('build.sh --dry-run prints the Occlum build of the chosen config and touche
   assert.equal(r.status, 0, r.stderr);
   const steps = r.stdout;
   assert.match(steps, /conf\/prod-config\.json image\/app\/conf\/config\.json/);
+  // The enclave runs compiled JavaScript with the production dependencies only: dist/ is built
+  // in a staging copy with the dev dependencies, and only dist/ and bin/ reach the image.
+  assert.match(steps, /npm run build --prefix \/nonexistent\/uid2-sgx-build\/app-build/);
+  assert.match(steps, /cp -R \S+\/bin \/nonexistent\/uid2-sgx-build\/app-build\/dist \S+\/package\.json \S+\/package-lock\.json \/nonexistent\/uid2-sgx-build\/app-staging\//);
+  assert.match(steps, /npm ci --omit=dev --ignore-scripts .*--prefix \/nonexistent\/uid2-sgx-build\/app-staging/);
+  assert.ok(!/app-staging[^\n]*\bsrc\b|\bsrc\b[^\n]*app-staging/.test(steps), 'no TypeScript source reaches the enclave');
+  assert.match(steps, new RegExp(`cp ${process.execPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} image/bin/node`), 'the node binary checked to be 24');
   assert.match(steps, /occlum-gcc .*launcher\.c/);
   assert.match(steps, /occlum-gcc .*sgx_quote\.c/);
   assert.match(steps, /openssl genrsa -3 -out enclave-key\.pem 3072/);
@@ -60,6 +67,13 @@ test('build.sh --dry-run prints the Occlum build of the chosen config and touche
   assert.match(steps, /run\.sh quote/);
   assert.match(steps, /docker push myacr\.azurecr\.io\/uid2\/operator\/occlum:1\.0/);
   assert.ok(!existsSync('/nonexistent/uid2-sgx-build'));
+});
+
+test('build.sh refuses a node binary other than Node.js 24 for the enclave', () => {
+  const r = sh('build.sh', ['--dry-run', 'prod'], { NODE_BIN: join(repoRoot, 'test/deploy/support/fake-node-20.sh') });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /NODE_BIN is Node.js 20\.20\.2; the enclave needs Node.js 24/);
+  assert.equal(r.stdout, '', 'nothing is built');
 });
 
 test('build.sh without --dry-run stops with a clear message when there is no SGX device', (t) => {

@@ -5,10 +5,10 @@ import { expectTyped, findLeak } from '../../scripts/fuzz/fuzz-target.ts';
 import { mutateBytes } from '../../scripts/fuzz/byte-mutator.ts';
 import { Prng } from '../../scripts/fuzz/prng.ts';
 import { ProtocolError } from '../../src/protocol/errors.ts';
-import { repoRoot } from '../support/shared.ts';
+import { repoRoot, tsLoader } from '../support/shared.ts';
 
 test('npm run fuzz (short form): every target, last line "fuzz: N inputs, 0 failures"', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--inputs', '8000', '--seed', '3'], {
+  const run = spawnSync(process.execPath, ['--import', tsLoader, 'scripts/fuzz.ts', '--inputs', '8000', '--seed', '3'], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 240_000,
@@ -38,6 +38,6 @@ test('fuzz oracle: untyped exceptions and leaked internals are failures; typed e
 });
 
 test('npm run fuzz: a bad --inputs value is refused', () => {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/fuzz.ts', '--inputs', 'many'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
+  const run = spawnSync(process.execPath, ['--import', tsLoader, 'scripts/fuzz.ts', '--inputs', 'many'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
   assert.equal(run.status, 2);
 });

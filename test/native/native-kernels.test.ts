@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { installNativeKernels, nativeKernelStatus } from '../../src/native/index.ts';
 import { aesGcmDecrypt, aesGcmDecryptDetached, aesGcmEncrypt, aesGcmSealInto } from '../../src/protocol/aes.ts';
 import { cryptoKernels, useCryptoKernels } from '../../src/protocol/crypto-kernels.ts';
-import { repoRoot } from '../support/shared.ts';
+import { repoRoot, tsLoader } from '../support/shared.ts';
 import { requireKernels, skipReason } from './native-support.ts';
 
 const skip = skipReason();
@@ -42,7 +42,7 @@ test('status: UID2_NATIVE=off never loads the addon and says why', () => {
     "const n = await import('./src/native/index.ts'); process.stdout.write(JSON.stringify([n.installNativeKernels(), n.nativeKernelStatus()]));";
   const env: NodeJS.ProcessEnv = { ...process.env, UID2_NATIVE: 'off' };
   delete env.NODE_TEST_CONTEXT;
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env });
+  const child = spawnSync(process.execPath, ['--import', tsLoader, '--input-type=module', '-e', probe], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000, env });
   assert.equal(child.status, 0, child.stderr);
   assert.deepEqual(JSON.parse(child.stdout), [false, { loaded: false, reason: 'disabled by UID2_NATIVE=off' }]);
 });

@@ -2,14 +2,14 @@
  * Every protocol test (the shared vectors included) passes on both paths: once with the native
  * kernels preloaded (UID2_NATIVE=require makes a missing addon fail the run rather than fall
  * back silently) and once with UID2_NATIVE=off. Each run is a child `node --test` over
- * test/protocol with src/native/preload.ts imported first.
+ * test/protocol with test/native/support/native-preload.ts imported first.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../support/shared.ts';
+import { repoRoot, tsLoader } from '../support/shared.ts';
 import { skipReason } from './native-support.ts';
 
 const protocolTests = readdirSync(join(repoRoot, 'test', 'protocol'))
@@ -26,7 +26,7 @@ function childEnv(mode: string): NodeJS.ProcessEnv {
 function runProtocolSuite(mode: 'require' | 'off'): { passed: number; failed: number; output: string } {
   const child = spawnSync(
     process.execPath,
-    ['--import', 'tsx', '--import', './src/native/preload.ts', '--test', '--test-reporter=tap', ...protocolTests],
+    ['--import', tsLoader, '--import', './test/native/support/native-preload.ts', '--test', '--test-reporter=tap', ...protocolTests],
     { cwd: repoRoot, encoding: 'utf8', timeout: 300_000, env: childEnv(mode) },
   );
   const output = `${child.stdout}\n${child.stderr}`;
@@ -38,7 +38,7 @@ function runProtocolSuite(mode: 'require' | 'off'): { passed: number; failed: nu
 /** What `cryptoKernels()` reports in a child started like the suite runs. */
 function kernelsSeenByChild(mode: string): string {
   const probe = "const m = await import('./src/protocol/crypto-kernels.ts'); process.stdout.write(String(m.cryptoKernels()?.version));";
-  const child = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/native/preload.ts', '--input-type=module', '-e', probe], {
+  const child = spawnSync(process.execPath, ['--import', tsLoader, '--import', './test/native/support/native-preload.ts', '--input-type=module', '-e', probe], {
     cwd: repoRoot,
     encoding: 'utf8',
     timeout: 60_000,

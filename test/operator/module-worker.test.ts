@@ -1,6 +1,6 @@
 /**
  * Worker threads on project modules (src/operator/threads/module-worker.ts): a TypeScript module
- * starts in a thread (tsx registered there), at the priority asked for, and only that thread's
+ * starts in a thread (the test loader inherited there), at the priority asked for, and only that thread's
  * priority changes. Job threads (job-thread.ts) stay off until the process turns them on.
  */
 import { test } from 'node:test';

@@ -58,7 +58,7 @@ test('kustomize base: read-only root filesystem, non-root, no privilege escalati
   assert.equal(sc.allowPrivilegeEscalation, false);
   assert.deepEqual(sc.capabilities?.drop, ['ALL']);
   const mounts = new Map(container.volumeMounts.map((m: { name: string; mountPath: string }) => [m.mountPath, m.name]));
-  // tsx keeps its transpile cache in /tmp and the bootstrap writes /tmp/final-config.json.
+  // The bootstrap writes /tmp/final-config.json (data only: the code runs from read-only dist/).
   for (const path of ['/tmp', '/opt/uid2']) {
     const volume = pod.volumes.find((v: { name: string }) => v.name === mounts.get(path));
     assert.ok(volume?.emptyDir, `${path} is a writable emptyDir`);

@@ -10,6 +10,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 export const sharedDir = process.env.SHARED_DIR ? resolve(process.env.SHARED_DIR) : resolve(repoRoot, '..', 'shared');
 export const fixturesDir = join(sharedDir, 'fixtures', 'uid2-local');
 export const localConfigPath = join(fixturesDir, 'conf', 'local-config.json');
+/** `node --import` this to run TypeScript sources, in every thread (scripts/ts-loader.mjs). */
+export const tsLoader = join(repoRoot, 'scripts', 'ts-loader.mjs');
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 let cached: any;

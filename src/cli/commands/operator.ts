@@ -29,7 +29,7 @@ export interface OperatorRunOptions {
 }
 
 /** Starts the operator, prints the listening line and wires signals; shared with `uid2 start`. */
-export async function runOperator(opts: OperatorRunOptions, banner = ''): Promise<RunningOperator> {
+export async function runOperator(opts: OperatorRunOptions): Promise<RunningOperator> {
   const op = await startOperator({
     dataDir: opts.data,
     files: opts.config,
@@ -37,7 +37,7 @@ export async function runOperator(opts: OperatorRunOptions, banner = ''): Promis
     flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host },
   });
   const host = op.deps.config.host;
-  process.stdout.write(`operator listening on http://${host}:${op.port} (metrics on :${op.metricsPort}/metrics)\n${banner}`);
+  process.stdout.write(`operator listening on http://${host}:${op.port} (metrics on :${op.metricsPort}/metrics)\n`);
   closeOnSignal(() => op.close());
   return op;
 }

@@ -90,10 +90,13 @@ export function defaultWorkerCount(): number {
   return availableParallelism();
 }
 
-/** Node flags a worker needs: the TypeScript loader, plus memory flags the primary was given. */
+/** Node flags a worker needs: the primary's preloads (a loader, when running sources) and memory flags. */
 function workerExecArgv(): string[] {
-  const kept = process.execArgv.filter((a) => /^--(max-old-space-size|max-semi-space-size|expose-gc)/.test(a));
-  return ['--import', 'tsx', ...kept];
+  const argv = process.execArgv;
+  return argv.flatMap((a, i) => {
+    if (a === '--import') return i + 1 < argv.length ? [a, argv[i + 1]] : [];
+    return /^--(import=|max-old-space-size|max-semi-space-size|expose-gc)/.test(a) ? [a] : [];
+  });
 }
 
 class Supervisor extends EventEmitter implements OperatorCluster {

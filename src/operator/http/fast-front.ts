@@ -8,8 +8,7 @@
  * the same calls the fastify hooks make (response-observer.ts, client-version.ts).
  *
  * Per request the front reads only the five headers it needs from the raw list (node builds the
- * whole `req.headers` object lazily; the front touches it only to log an error) and creates no
- * named closures (tsx compiles with keepNames, which makes each one a defineProperty).
+ * whole `req.headers` object lazily; the front touches it only to log an error).
  *
  * Requests whose bodies complete in one turn of the event loop are answered together, in one
  * `setImmediate` after the poll phase: every route first, then every write. Under load the route

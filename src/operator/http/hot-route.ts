@@ -50,7 +50,6 @@ export function failedOutcome(deps: OperatorDeps, route: HotRoute, err: unknown)
 
 /** Runs the route; a throw (sync or async) becomes its catalogue answer. */
 export function runHotRoute(deps: OperatorDeps, route: HotRoute, exchange: Exchange): Outcome | Promise<Outcome> {
-  // No named closure per request: tsx compiles with keepNames, so each one would cost a defineProperty.
   try {
     const answer = route.handle(exchange);
     if (answer instanceof Promise) {

@@ -1,7 +1,7 @@
 /** Spawns `run-command.ts` for a command module and collects its exit status and output. */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { repoRoot } from '../../support/shared.ts';
+import { repoRoot, tsLoader } from '../../support/shared.ts';
 
 export interface CliResult {
   status: number | null;
@@ -12,7 +12,7 @@ export interface CliResult {
 const runner = fileURLToPath(new URL('./run-command.ts', import.meta.url));
 
 export function runCommand(moduleName: string, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', runner, moduleName, ...args], {
+  const result = spawnSync(process.execPath, ['--import', tsLoader, runner, moduleName, ...args], {
     cwd: repoRoot,
     env: options.env ?? process.env,
     input: options.input,

@@ -1,6 +1,6 @@
 /**
  * Runs one CLI command module in a child process, as `uid2` would, but without loading every
- * other command: `node --import tsx run-command.ts <module name> <args...>`. Keeps these tests
+ * other command: `node --import scripts/ts-loader.mjs run-command.ts <module name> <args...>`. Keeps these tests
  * about the deploy commands independent of unrelated commands being edited in parallel.
  */
 import { Command } from 'commander';
