@@ -17,8 +17,17 @@ export interface DecryptRequest {
 
 const WORKER_URL = moduleUrl(import.meta.url, 'cloud-decrypt-worker');
 
+function ownCopy(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
 export async function decryptCloudFileOffThread(file: Buffer, keys: readonly CloudKeyMaterial[]): Promise<Buffer | undefined> {
-  const request: DecryptRequest = { file, keys: keys.map((k) => ({ id: k.id, secret: k.secret })) };
-  const done = await runJobOnThread<DecryptRequest, Uint8Array>(WORKER_URL, request, [bufferOf(file)]);
+  // A view on part of a larger buffer cannot be moved (Node 24 reads and copies small files into
+  // a shared, untransferable pool): such a file, small by nature, is copied into memory of its own.
+  const own = file.byteLength === file.buffer.byteLength ? file : ownCopy(file);
+  const request: DecryptRequest = { file: own, keys: keys.map((k) => ({ id: k.id, secret: k.secret })) };
+  const done = await runJobOnThread<DecryptRequest, Uint8Array>(WORKER_URL, request, [bufferOf(own)]);
   return done === undefined ? undefined : asBuffer(done.result);
 }
