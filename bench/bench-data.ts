@@ -66,11 +66,11 @@ export async function refreshTokenPool(ds: BenchDataset, n: number): Promise<str
   for (let i = 0; i < n; i++) {
     const body = issueIdentity(
       op.deps,
+      op.deps.stores.view(),
       { scope: op.deps.config.identityScope, type: IdentityType.Email, firstLevelHash: randomBytes(32), siteId: DEMO_SITE_ID, privacyBits: PrivacyBits.serverSide, establishedMs: now },
       now,
     );
     tokens.push(body.refresh_token);
   }
-  await op.app.close();
   return tokens;
 }

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
+import { importCycles, type ImportGraph } from './support/import-cycles.ts';
 import { repoRoot } from './support/shared.ts';
 
 function files(dir: string): string[] {
@@ -55,4 +56,32 @@ test('no source file is over 400 lines', () => {
     const lines = readFileSync(s.path, 'utf8').split('\n').length;
     assert.ok(lines <= 420, `${relative(repoRoot, s.path)} has ${lines} lines`);
   }
+});
+
+/** Every source file and the source files it imports (relative specifiers, type-only included). */
+function sourceGraph(): ImportGraph {
+  return new Map(
+    sources.map((s) => [
+      relative(src, s.path),
+      s.imports.filter((spec) => spec.startsWith('.')).map((spec) => relative(src, join(s.path, '..', spec))),
+    ]),
+  );
+}
+
+test('the import-cycle check finds a synthetic cycle, a self-import and nothing in a tree', () => {
+  const cyclic: ImportGraph = new Map([
+    ['a.ts', ['b.ts']],
+    ['b.ts', ['c.ts']],
+    ['c.ts', ['a.ts', 'd.ts']],
+    ['d.ts', []],
+    ['e.ts', ['e.ts']],
+  ]);
+  assert.deepEqual(importCycles(cyclic), [['a.ts', 'b.ts', 'c.ts'], ['e.ts']]);
+  assert.deepEqual(importCycles(new Map([['a.ts', ['b.ts', 'c.ts']], ['b.ts', ['c.ts']], ['c.ts', []]])), []);
+});
+
+test('no import cycles in src/', () => {
+  const graph = sourceGraph();
+  assert.ok(graph.size > 200, 'the whole tree is read');
+  assert.deepEqual(importCycles(graph), []);
 });

@@ -3,6 +3,9 @@
  * built with the protocol encoders the SDKs use and replayed against the fuzz operator once so
  * the corpus only holds requests the operator accepts. Mutations start from these.
  */
+import { Pipeline } from '../../src/operator/http/pipeline.ts';
+import { splitTarget } from '../../src/operator/http/request.ts';
+import { headHeaders } from '../../src/operator/http/server.ts';
 import { encryptCstgRequest } from '../../src/protocol/cstg.ts';
 import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 import type { FixtureClient, FuzzOperator } from './fuzz-operator.ts';
@@ -48,8 +51,20 @@ export function refreshRequest(refreshToken: string, client?: FixtureClient): Ca
   return { kind: 'refresh', method: 'POST', url: '/v2/token/refresh', headers, body: Buffer.from(refreshToken), json: { refresh_token: refreshToken }, client, binary: false };
 }
 
+/**
+ * One request through the operator's pipeline in memory (`Pipeline.handle`, no socket): what the
+ * server would answer, content type and CORS headers included.
+ */
 export async function send(fo: FuzzOperator, r: { method: string; url: string; headers: Record<string, string>; body: Buffer | string | undefined }) {
-  return fo.op.app.inject({ method: r.method as 'POST', url: r.url, headers: r.headers, payload: r.body });
+  const body = r.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body, 'utf8');
+  const raw = Object.entries({ ...r.headers, 'content-length': String(body.length) }).flat();
+  const head = { method: r.method, ...splitTarget(r.url), headers: headHeaders(raw), remoteAddress: '127.0.0.1' };
+  const { answer } = await fo.op.pipeline.handle({ ...head, body });
+  const headers: Record<string, string> = { 'content-type': answer.contentType };
+  const extra = Pipeline.extraHeaders(head, answer);
+  for (let i = 0; i < extra.length; i += 2) headers[extra[i].toLowerCase()] = extra[i + 1];
+  const rawPayload = typeof answer.body === 'string' ? Buffer.from(answer.body, 'utf8') : answer.body;
+  return { statusCode: answer.statusCode, headers, body: rawPayload.toString('utf8'), rawPayload };
 }
 
 /** Generates an identity through the real route and returns its tokens. */

@@ -1,6 +1,6 @@
 /**
- * Route fuzz targets: mutated copies of captured requests sent through the operator's
- * `inject()` (no sockets). Every answer must be < 500, arrive within the time limit, leak no
+ * Route fuzz targets: mutated copies of captured requests sent through the operator's request
+ * pipeline in memory (`Pipeline.handle`, no sockets). Every answer must be < 500, arrive within the time limit, leak no
  * stack/path, and — when it is a JSON error — be exactly `{"status", "message"?}` (spec §3.3).
  * The run also fails on any "unexpected error" log line (an unhandled exception in a handler).
  */
@@ -25,17 +25,22 @@ export interface Outgoing {
   body: Buffer | string | undefined;
 }
 
-type Response = Awaited<ReturnType<typeof send>>;
+/** What the checks read of an answer, from the operator's pipeline or a fastify service's `inject()`. */
+interface Response {
+  readonly statusCode: number;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+}
 
 /** `statuses`: the status vocabulary of the service (the operator's by default; Core and OptOut have their own). */
-export function checkResponse(res: Pick<Response, 'statusCode' | 'body' | 'headers'>, label: string, statuses: ReadonlySet<string> | null = STATUSES): Verdict {
+export function checkResponse(res: Response, label: string, statuses: ReadonlySet<string> | null = STATUSES): Verdict {
   if (res.statusCode >= 500) return `${label}: HTTP ${res.statusCode} ${res.body.slice(0, 160)}`;
   if (res.statusCode === 200) return undefined;
   const leak = findLeak(res.body);
   if (leak) return `${label}: ${leak}: ${res.body.slice(0, 160)}`;
   const type = String(res.headers['content-type'] ?? '');
-  // Fastify's own 4xx for a malformed URL or header ({"statusCode","code","error","message"}):
-  // a client error without internals, though not in the catalogue's shape (reported, not failed).
+  // Fastify's own 4xx for a malformed URL or header ({"statusCode","code","error","message"},
+  // Core and OptOut): a client error without internals, though not in the catalogue's shape.
   if (type.startsWith('application/json') && res.statusCode < 500 && res.body.includes('"statusCode"')) return undefined;
   if (type.startsWith('application/json')) {
     let json: unknown;
@@ -55,7 +60,7 @@ export function checkResponse(res: Pick<Response, 'statusCode' | 'body' | 'heade
 
 /**
  * What an HTTP/1.1 parser lets through (checked against Node's own): a request line of visible
- * ASCII, and header values of latin1 bytes without control characters. `inject()` skips the
+ * ASCII, and header values of latin1 bytes without control characters. `Pipeline.handle` skips the
  * parser, so the fuzzer applies the same limits to stay realistic.
  */
 function escapeChar(c: string): string {
@@ -67,7 +72,7 @@ function escapeChar(c: string): string {
 }
 
 export function onTheWire(out: Outgoing): Outgoing {
-  // Backslashes too: light-my-request parses URLs with WHATWG rules, where a backslash means `/`.
+  // Backslashes too: clients send them escaped (WHATWG URL rules read a bare one as `/`).
   let url = out.url.replace(/[^\x21-\x7e]|\\/gu, (c) => escapeChar(c));
   if (!url.startsWith('/') || url.startsWith('//')) url = `/${url.replace(/^\/+/, '')}`;
   const headers: Record<string, string> = {};
@@ -88,7 +93,7 @@ async function deliver(fo: FuzzOperator, out: Outgoing, label: string): Promise<
     const errors = fo.takeErrorLogs();
     return errors.length ? `${label}: logged an unexpected error: ${errors[0].slice(0, 200)}` : undefined;
   } catch (err) {
-    return `${label}: inject threw ${(err as Error).name}: ${(err as Error).message} (url ${JSON.stringify(onTheWire(out).url)})`;
+    return `${label}: the pipeline threw ${(err as Error).name}: ${(err as Error).message} (url ${JSON.stringify(onTheWire(out).url)})`;
   } finally {
     clearTimeout(timer);
   }

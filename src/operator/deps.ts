@@ -1,8 +1,7 @@
 /**
- * What every route plugin receives (style.md §5 "Routes"): no module-level singletons. A plugin is
- * `async function xRoutes(app, deps)` registered with `app.register(xRoutes, deps)`.
+ * What every route receives (style.md §5 "Routes"): no module-level singletons. A route reads
+ * these, its payload and one store view (http/route.ts `RouteInput`).
  */
-import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { OperatorConfig } from './config/operator-config.ts';
 import type { HealthRegistry } from './metrics/health.ts';
@@ -27,5 +26,3 @@ export interface OperatorDeps {
   /** Sends `/v2/token/logout` opt-outs to the OptOut service (spec §10.3). */
   readonly optOutWriter: OptOutWriter;
 }
-
-export type RoutePlugin = (app: FastifyInstance, deps: OperatorDeps) => Promise<void>;

@@ -1,20 +1,25 @@
 /**
- * Assembles and runs an operator in local mode (docs/architecture.md "Stores"): config → stores
- * (loaded once, refused when unusable) → app → listen, plus the metrics port and store polling.
- * `createOperator` stops before listening so tests can use `app.inject()`.
+ * Assembles and runs an operator (docs/architecture.md "Stores"): config → stores (loaded once,
+ * refused when unusable) → request pipeline → HTTP server, plus the metrics port and store
+ * polling. `createOperator` stops before listening: its `pipeline.handle` answers a request in
+ * memory (the fuzzer); `listenOperator` serves it on a socket.
  */
-import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { installNativeKernels } from '../native/index.ts';
-import { buildOperatorApp } from './app.ts';
 import type { ConfigSources } from './config/config-layers.ts';
 import { loadOperatorConfig, type OperatorConfig } from './config/operator-config.ts';
 import { systemClock, type Clock, type OperatorDeps } from './deps.ts';
+import { ClientVersionMetrics } from './http/client-version.ts';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/limits.ts';
+import { Pipeline } from './http/pipeline.ts';
+import { ReplayGuard, type ReplayChecker } from './http/replay-guard.ts';
+import { OperatorServer } from './http/server.ts';
 import { HealthRegistry } from './metrics/health.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
 import { OperatorMetrics } from './metrics/operator-metrics.ts';
 import { PodTerminationMonitor } from './metrics/pod-termination-monitor.ts';
 import { HttpOptOutWriter, type OptOutWriter } from './optout/optout-writer.ts';
+import { routeTable } from './routes/index.ts';
 import { createOperatorStores, storeBindings } from './stores/operator-stores.ts';
 import { effectiveRuntime } from './stores/runtime-config-store.ts';
 import { assertStoresUsable } from './stores/store-readiness.ts';
@@ -37,12 +42,16 @@ export interface OperatorOptions extends ConfigSources {
   readonly optOutWriter?: OptOutWriter;
   /** Replaces the local store source (attested mode, issue 4). */
   readonly source?: StoreSource;
+  /** Replaces this process's replay guard (one shared by several). */
+  readonly replay?: ReplayChecker;
+  /** The HTTP server's limits (limits.ts). */
+  readonly limits?: ServerLimits;
 }
 
 export interface Operator {
-  readonly app: FastifyInstance;
   readonly deps: OperatorDeps;
   readonly refresher: StoreRefresher;
+  readonly pipeline: Pipeline;
 }
 
 export function createLogger(): Logger {
@@ -84,8 +93,28 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
     o.optOutWriter ?? new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix });
   const deps: OperatorDeps = { config, stores, clock, metrics, health, logger, optOutWriter };
   health.register('http-server', 'not listening');
-  const app = await buildOperatorApp(deps);
-  return { app, deps, refresher };
+  // One replay guard for every route (issue 7).
+  const replay = o.replay ?? new ReplayGuard({ now: () => clock.now() });
+  const pipeline = new Pipeline({ deps, routes: routeTable(config), replay, clientVersions: new ClientVersionMetrics(metrics.registry) });
+  return { deps, refresher, pipeline };
+}
+
+/** An operator's HTTP server, listening. */
+export interface ListeningOperator {
+  readonly server: OperatorServer;
+  readonly port: number;
+}
+
+/** How long in-flight requests may take to finish at shutdown before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/** Serves `op` on `port`/`host` (its config's when not given); the health check then reports the server up. */
+export async function listenOperator(op: Operator, o: { port?: number; host?: string; limits?: ServerLimits } = {}): Promise<ListeningOperator> {
+  const { config, health, logger } = op.deps;
+  const server = new OperatorServer({ pipeline: op.pipeline, limits: o.limits ?? DEFAULT_SERVER_LIMITS, logger });
+  const port = await server.listen(o.port ?? config.port, o.host ?? config.host);
+  health.set('http-server', true);
+  return { server, port };
 }
 
 export interface RunningOperator extends Operator {
@@ -98,13 +127,12 @@ export interface RunningOperator extends Operator {
 export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
   const op = await createOperator(o);
   const { config, health, metrics } = op.deps;
-  await op.app.listen({ port: config.port, host: config.host });
-  health.set('http-server', true);
+  const { server, port } = await listenOperator(op, { limits: o.limits });
   let metricsServer: MetricsServer;
   try {
     metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.host);
   } catch (err) {
-    await op.app.close();
+    await server.close(0);
     throw err;
   }
   // Serving now: store refreshes hand their large files to job threads (issue 6).
@@ -113,8 +141,6 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   const { file: podTerminationFile, checkIntervalMs } = config.podTermination;
   const podMonitor = podTerminationFile === undefined ? undefined : new PodTerminationMonitor({ file: podTerminationFile, intervalMs: checkIntervalMs, health });
   await podMonitor?.start();
-  const address = op.app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
   let closing: Promise<void> | undefined;
   return {
     ...op,
@@ -124,8 +150,9 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
       closing ??= (async () => {
         op.refresher.stop();
         podMonitor?.stop();
+        // Readiness first: the health check answers 503 while open connections drain.
         health.set('http-server', false, 'shutting down');
-        await Promise.all([op.app.close(), metricsServer.close()]);
+        await Promise.all([server.close(SHUTDOWN_GRACE_MS), metricsServer.close()]);
       })();
       return closing;
     },

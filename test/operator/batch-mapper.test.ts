@@ -40,19 +40,19 @@ before(async () => {
   }
 });
 after(async () => {
-  await op.app.close();
-  await v3op.app.close();
+  await op.close();
+  await v3op.close();
 });
 
 /** The reply the route made before the batch mapper: `v3Json` per item, joined. */
 function perItemReply(o: TestOperator, input: MapV3Input): Buffer {
-  const m = createIdentityMapper(o.deps);
+  const m = createIdentityMapper(o.deps, o.deps.stores.view());
   const lists = IDENTITY_FIELDS.map((field) => `"${field}":[${input[field].map((v) => m.v3Json(field, v)).join(',')}]`);
   return Buffer.from(`${HEAD}${lists.join(',')}${TAIL}`, 'utf8');
 }
 
 function assertSameReply(o: TestOperator, input: MapV3Input): void {
-  const batch = mapV3Batch(createIdentityMapper(o.deps), input, HEAD, TAIL);
+  const batch = mapV3Batch(createIdentityMapper(o.deps, o.deps.stores.view()), input, HEAD, TAIL);
   const expected = perItemReply(o, input);
   assert.ok(batch.equals(expected), `batch reply differs:\n${batch.toString('latin1').slice(0, 400)}\n${expected.toString('latin1').slice(0, 400)}`);
   JSON.parse(batch.toString('utf8'));
@@ -125,7 +125,7 @@ test('random batches: batch reply equals the per-item reply byte for byte, with 
 test('empty arrays: four empty lists', () => {
   const input = { email: [], email_hash: [], phone: [], phone_hash: [] };
   bothKernelModes(() => {
-    const json = mapV3Batch(createIdentityMapper(op.deps), input, HEAD, TAIL).toString('utf8');
+    const json = mapV3Batch(createIdentityMapper(op.deps, op.deps.stores.view()), input, HEAD, TAIL).toString('utf8');
     assert.equal(json, '{"status":"success","body":{"email":[],"email_hash":[],"phone":[],"phone_hash":[]}}');
     assertSameReply(op, input);
   });
@@ -142,14 +142,14 @@ test('5,000 items of every kind, test identities and opted-out records among the
       assertSameReply(op, { email: [], email_hash: [], phone: phone.slice(0, 10), phone_hash: hashes });
     });
   }
-  const body = JSON.parse(mapV3Batch(createIdentityMapper(op.deps), { email, email_hash: [], phone: [], phone_hash: [] }, HEAD, TAIL).toString('utf8')).body;
+  const body = JSON.parse(mapV3Batch(createIdentityMapper(op.deps, op.deps.stores.view()), { email, email_hash: [], phone: [], phone_hash: [] }, HEAD, TAIL).toString('utf8')).body;
   assert.deepEqual(body.email[0], { e: 'optout' });
   assert.equal(body.email.filter((e: { u?: string }) => typeof e.u === 'string').length > 4900, true);
 });
 
 /** The v2 lists the route made before the batch mapper: `resolve` + `current` per item. */
 function perItemV2(o: TestOperator, field: IdentityField, values: readonly unknown[]): MapV2Lists {
-  const m = createIdentityMapper(o.deps);
+  const m = createIdentityMapper(o.deps, o.deps.stores.view());
   const lists: MapV2Lists = { mapped: [], unmapped: [] };
   for (const value of values) {
     const outcome = m.resolve(field, value);
@@ -173,7 +173,7 @@ test('map v2: the batch lists equal the per-item lists, every field, with and wi
       try {
         bothKernelModes(() => {
           const values = input[field];
-          assert.deepEqual(mapV2Batch(createIdentityMapper(o.deps), field, values), perItemV2(o, field, values));
+          assert.deepEqual(mapV2Batch(createIdentityMapper(o.deps, o.deps.stores.view()), field, values), perItemV2(o, field, values));
         });
       } finally {
         o.deps.stores.optout.swap(one);
@@ -185,7 +185,7 @@ test('map v2: the batch lists equal the per-item lists, every field, with and wi
   const email = Array.from({ length: 5000 }, (_, i) => (i % 97 === 0 ? FIXED_EMAILS[i % FIXED_EMAILS.length] : `user${i}@example.com`));
   for (const now of CLOCKS) {
     op.clock.set(now);
-    const lists = mapV2Batch(createIdentityMapper(op.deps), 'email', email);
+    const lists = mapV2Batch(createIdentityMapper(op.deps, op.deps.stores.view()), 'email', email);
     assert.deepEqual(lists, perItemV2(op, 'email', email));
     assert.ok(lists.mapped.length > 4800 && lists.unmapped.some((u) => u.reason === 'optout'));
   }

@@ -10,7 +10,7 @@ import { encodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { encryptCstgRequest, decryptCstgResponse } from '../../src/protocol/cstg.ts';
 
 const op = await fixtureOperator();
-test.after(() => op.app.close());
+test.after(() => op.close());
 
 const DAY_MS = 86_400_000;
 const CSTG_SERVER_KEY = 'UID2-X-L-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtXJdTSZAYHvoRDWiehMHoWF1BNPuqLs5w2ZHiAZ1IJc7O4/z0ojPTB0V+KYX/wxQK0hxx6kxCvHj335eI/ZQsQ==';
@@ -43,7 +43,7 @@ test('§4.5 map v2 without phone support: phone arrays are ignored, message name
     const v3 = await callV2(noPhone, { path: '/v3/identity/map', payload: {} });
     assert.deepEqual(v3.res.json(), { status: 'client_error', message: 'Required Parameter Missing: one or more of [email, email_hash] must be specified' });
   } finally {
-    await noPhone.app.close();
+    await noPhone.close();
   }
 });
 
@@ -133,7 +133,7 @@ test('§8.3 site_data without app names: domains only, sites without domains lef
       { id: 127, domain_names: ['example.com', 'unifiedid.com'] },
     ]);
   } finally {
-    await domainsOnly.app.close();
+    await domainsOnly.close();
   }
 });
 
@@ -160,12 +160,12 @@ test('§14 EUID key responses carry identity_scope "EUID"', async () => {
       assert.equal(json.body.identity_scope, 'EUID', path);
     }
   } finally {
-    await euid.app.close();
+    await euid.close();
   }
 });
 
 function cstg(target: TestOperator, body: unknown, origin?: string) {
-  return target.app.inject({ method: 'POST', url: '/v2/token/client-generate', payload: JSON.stringify(body), headers: { 'content-type': 'text/plain', ...(origin ? { origin } : {}) } });
+  return target.send({ method: 'POST', url: '/v2/token/client-generate', payload: JSON.stringify(body), headers: { 'content-type': 'text/plain', ...(origin ? { origin } : {}) } });
 }
 
 function cstgRequest(plaintext = JSON.stringify({ email_hash: EMAIL_HASH }), appName?: string) {
@@ -192,7 +192,7 @@ test('§9 CSTG: domain check switched off accepts any origin', async () => {
     assert.equal((await cstg(open, body)).statusCode, 200);
     assert.equal((await cstg(open, { ...body, app_name: 'not.registered' })).statusCode, 400, 'app name is bound in the AAD, so only decryption fails');
   } finally {
-    await open.app.close();
+    await open.close();
   }
 });
 

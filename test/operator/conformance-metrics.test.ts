@@ -28,22 +28,22 @@ test('§14 the X-UID2-Client-Version header is counted per API contact; answers 
     assert.match(lines[0], /platform_type="Other"/);
     assert.match(lines[0], / 2$/);
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
 test('§14 ?client= is used when the header is absent; the header wins when both are sent', async () => {
   const op = await fixtureOperator();
   try {
-    const refresh = await op.app.inject({ method: 'POST', url: '/v2/token/refresh?client=uid2-sdk-3.2.0', payload: 'x', headers: { origin: 'https://pub.example' } });
+    const refresh = await op.send({ method: 'POST', url: '/v2/token/refresh?client=uid2-sdk-3.2.0', payload: 'x', headers: { origin: 'https://pub.example' } });
     assert.equal(refresh.statusCode, 400, 'still routed: the query string does not change the route');
-    await op.app.inject({ method: 'POST', url: '/v2/token/refresh?client=from-query', payload: 'x', headers: { 'x-uid2-client-version': 'from-header' } });
+    await op.send({ method: 'POST', url: '/v2/token/refresh?client=from-query', payload: 'x', headers: { 'x-uid2-client-version': 'from-header' } });
     const lines = await sdkLines(op);
     assert.ok(lines.some((l) => /api_contact="unknown",client_version="uid2-sdk-3\.2\.0",platform_type="HasOriginHeader"/.test(l)), lines.join('\n'));
     assert.ok(lines.some((l) => l.includes('client_version="from-header"')));
     assert.ok(!lines.some((l) => l.includes('from-query')));
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
@@ -51,38 +51,38 @@ test('§14 Android, ios and tvos versions mark in-app traffic', async () => {
   const op = await fixtureOperator();
   try {
     for (const version of ['Android-1.6.0', 'ios-1.4.0', 'tvos-1.4.0']) {
-      await op.app.inject({ method: 'POST', url: '/v2/token/refresh', payload: 'x', headers: { 'x-uid2-client-version': version, origin: 'https://pub.example' } });
+      await op.send({ method: 'POST', url: '/v2/token/refresh', payload: 'x', headers: { 'x-uid2-client-version': version, origin: 'https://pub.example' } });
     }
     const lines = await sdkLines(op);
     assert.equal(lines.filter((l) => l.includes('platform_type="InApp"')).length, 3);
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
 test('label values stay bounded: odd strings and versions beyond the cap count as "other"', async () => {
   const op = await fixtureOperator();
   try {
-    await op.app.inject({ method: 'POST', url: '/v2/token/refresh', payload: 'x', headers: { 'x-uid2-client-version': 'has spaces and "quotes"' } });
+    await op.send({ method: 'POST', url: '/v2/token/refresh', payload: 'x', headers: { 'x-uid2-client-version': 'has spaces and "quotes"' } });
     for (let i = 0; i <= MAX_TRACKED_VERSIONS; i++) {
-      await op.app.inject({ method: 'POST', url: `/v2/token/refresh?client=v-${i}`, payload: 'x' });
+      await op.send({ method: 'POST', url: `/v2/token/refresh?client=v-${i}`, payload: 'x' });
     }
     const lines = await sdkLines(op);
     assert.equal(lines.length, MAX_TRACKED_VERSIONS + 1, 'the tracked versions plus "other"');
     assert.match(lines.find((l) => l.includes('client_version="other"')) ?? '', / 2$/);
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
 test('metrics hook does not disturb the 401 of a bad key', async () => {
   const op = await fixtureOperator();
   try {
-    const res = await op.app.inject({ method: 'POST', url: '/v2/token/generate?client=x', payload: 'abc', headers: { authorization: 'Bearer nope', 'x-uid2-client-version': 'uid2-client-python-2.1.0' } });
+    const res = await op.send({ method: 'POST', url: '/v2/token/generate?client=x', payload: 'abc', headers: { authorization: 'Bearer nope', 'x-uid2-client-version': 'uid2-client-python-2.1.0' } });
     assert.equal(res.statusCode, 401);
     assert.equal(res.body, '{"status":"unauthorized"}');
     assert.ok((await sdkLines(op)).some((l) => l.includes('api_contact="unknown"')));
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });

@@ -16,7 +16,7 @@ import { decodeRefreshToken, encodeRefreshTokenV3, type RefreshTokenFields } fro
 import { SERVICE_OPERATOR } from '../../src/protocol/token-fields.ts';
 
 const op = await fixtureOperator();
-test.after(() => op.app.close());
+test.after(() => op.close());
 
 const lookupOf = (o: TestOperator) => (id: number) => o.deps.stores.keysetKeys.current().byId.get(id);
 const keyLookup = lookupOf(op);
@@ -53,7 +53,7 @@ function envelopeFor(o: TestOperator, refreshToken: string, scope: IdentityScope
 }
 
 function refresh(o: TestOperator, body: string, headers: Record<string, string> = {}) {
-  return o.app.inject({ method: 'POST', url: '/v2/token/refresh', payload: body, headers: { 'content-type': 'text/plain', ...headers } });
+  return o.send({ method: 'POST', url: '/v2/token/refresh', payload: body, headers: { 'content-type': 'text/plain', ...headers } });
 }
 
 const authed = { authorization: `Bearer ${CLIENTS.special.key}` };
@@ -122,7 +122,7 @@ test('§4 enable_phone_support=false: phone fields are ignored on generate, vali
     assert.equal(logout.res.statusCode, 400);
     assert.equal(logout.res.json().status, 'invalid_token');
   } finally {
-    await noPhone.app.close();
+    await noPhone.close();
   }
 });
 
@@ -268,7 +268,7 @@ test('§4.1 EUID TCF: consent and legitimate-interest purposes combine; each nee
     assert.equal(nullConsent.res.statusCode, 400);
     assert.deepEqual(nullConsent.res.json(), { status: 'client_error', message: 'User consent is invalid' });
   } finally {
-    await euid.app.close();
+    await euid.close();
   }
 });
 
@@ -293,6 +293,6 @@ test('§14 EUID: token prefixes, refresh envelope scope byte, and a full refresh
     const uid2Token = refreshTokenFor(euid, { scope: IdentityScope.UID2 });
     assert.deepEqual((await refresh(euid, uid2Token, authed)).json(), { status: 'invalid_token', message: 'Invalid Token presented' });
   } finally {
-    await euid.app.close();
+    await euid.close();
   }
 });

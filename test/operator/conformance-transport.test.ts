@@ -1,7 +1,8 @@
 /**
  * Spec-conformance audit (issue 3): transport, authentication and the v2 envelope
  * (operator-spec.md §1, §2.1, §3, §13.1, §14; client-expectations.md; vectors README "Differences").
- * Each test names the spec statement it pins down.
+ * Each test names the spec statement it pins down. Every request goes over a real socket to the
+ * operator's production server (operator-fixture.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,13 +10,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { fixturesDir } from '../support/shared.ts';
+import { fixturesDir, localConfigPath } from '../support/shared.ts';
+import { createOperator } from '../../src/operator/operator-service.ts';
 import { fixtureOperator, callV2, CLIENTS, type TestOperator } from './support/operator-fixture.ts';
 import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 import { buildClientSnapshot } from '../../src/operator/stores/client-store.ts';
 
 const op = await fixtureOperator();
-test.after(() => op.app.close());
+test.after(() => op.close());
 
 /** The fixture's other clients (clients.json), by the roles they hold. */
 const ROLE_CLIENTS = {
@@ -31,15 +33,17 @@ type RoleClient = keyof typeof ROLE_CLIENTS;
 const secretOf = (c: { secret: string }) => Buffer.from(c.secret, 'base64');
 
 function send(target: TestOperator, url: string, payload: string | Buffer, headers: Record<string, string> = {}) {
-  return target.app.inject({ method: 'POST', url, payload, headers: { 'content-type': 'text/plain', ...headers } });
+  return target.send({ method: 'POST', url, payload, headers: { 'content-type': 'text/plain', ...headers } });
 }
 
 // §2.1: failure → 401, application/json, body exactly {"status":"unauthorized"} (no message).
 test('§2.1 401 body is exactly {"status":"unauthorized"} with application/json', async () => {
-  const res = await send(op, '/v2/identity/map', 'abc', { authorization: 'Bearer not-a-key' });
-  assert.equal(res.statusCode, 401);
-  assert.equal(res.body, '{"status":"unauthorized"}');
-  assert.match(String(res.headers['content-type']), /^application\/json/);
+  for (const authorization of [undefined, 'Bearer not-a-key', 'Basic abc', `Bearer ${CLIENTS.special.key}x`]) {
+    const res = await send(op, '/v2/identity/map', 'abc', authorization === undefined ? {} : { authorization });
+    assert.equal(res.statusCode, 401, String(authorization));
+    assert.equal(res.body, '{"status":"unauthorized"}');
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+  }
 });
 
 // §2.1: "prefix match is case-insensitive (`bearer `), value trimmed".
@@ -78,7 +82,7 @@ test('§2.1 a disabled client gets 401 on role-checked routes and counts as unau
     assert.deepEqual(bad.json(), { status: 'error', message: 'Error refreshing token' });
     assert.equal(generated.status, 'success');
   } finally {
-    await d.app.close();
+    await d.close();
   }
 });
 
@@ -112,6 +116,28 @@ test('§4 refresh and client-generate need no API key', async () => {
   assert.notEqual(refresh.statusCode, 401);
   const cstg = await send(op, '/v2/token/client-generate', '{}');
   assert.notEqual(cstg.statusCode, 401);
+});
+
+// §3.1: every envelope failure is a 400 client_error with upstream's exact message, as plain JSON.
+test('§3.1 envelope errors: exact messages, 400, plain JSON', async () => {
+  const post = (payload: string | Buffer, contentType = 'text/plain') => send(op, '/v2/token/generate', payload, { 'content-type': contentType, authorization: `Bearer ${CLIENTS.special.key}` });
+  let res = await post('');
+  assert.equal(res.statusCode, 400);
+  assert.deepEqual(res.json(), { status: 'client_error', message: 'Invalid body: Body is missing.' });
+  res = await post('not base64!!');
+  assert.equal(res.json().message, 'Invalid body: Body is not valid base64. See https://unifiedid.com/docs/getting-started/gs-encryption-decryption for details on the request envelope format.');
+  res = await post('AAAA');
+  assert.match(res.json().message, /^Invalid body: Body too short\. Check encryption method\./);
+  res = await post('{"email":"a@b.c"}', 'application/json');
+  assert.match(res.json().message, /^Invalid body: The request body is unencrypted JSON/);
+  res = await post(Buffer.alloc(60, 2).toString('base64'));
+  assert.match(res.json().message, /^Invalid body: Invalid request envelope format version: received 2, must be 1\./);
+  const { res: wrong } = await callV2(op, { path: '/v2/token/generate', client: { key: CLIENTS.special.key, secret: CLIENTS.dsp.secret }, payload: { email: 'a@b.c' } });
+  assert.equal(wrong.statusCode, 400);
+  assert.match(wrong.json().message, /^Invalid body: Check encryption key \(ClientSecret\)\./);
+  const notJson = encodeRequestEnvelope(secretOf(CLIENTS.special), { nowMs: op.clock.now(), payload: 'not json' });
+  res = await post(notJson.toString('base64'));
+  assert.deepEqual(res.json(), { status: 'client_error', message: 'Invalid payload in body: Data is not valid json string.' });
 });
 
 // §3.1: accepted iff |now − ts| < 120 s, both directions (vectors README §2: ±119.999 s).
@@ -186,12 +212,12 @@ test('§3.1 EUID operators point envelope errors at euid.eu', async () => {
       'Invalid body: Body is not valid base64. See https://euid.eu/docs/getting-started/gs-encryption-decryption for details on the request envelope format.',
     );
   } finally {
-    await euid.app.close();
+    await euid.close();
   }
 });
 
 // §3.2: enable_v2_encryption=false → plain JSON both ways, for every v2 route, including errors.
-test('§3.2 enable_v2_encryption=false: map and key routes take and give plain JSON', async () => {
+test('§3.2 enable_v2_encryption=false: token, map and key routes take and give plain JSON', async () => {
   const plain = await fixtureOperator({ enable_v2_encryption: false });
   try {
     const map = await send(plain, '/v2/identity/map', '{"email":["user@example.com"]}', { authorization: `Bearer ${CLIENTS.special.key}` });
@@ -205,43 +231,57 @@ test('§3.2 enable_v2_encryption=false: map and key routes take and give plain J
     const err = await send(plain, '/v2/identity/map', '{}', { authorization: `Bearer ${CLIENTS.special.key}` });
     assert.equal(err.statusCode, 400);
     assert.equal(err.json().status, 'client_error');
+    const gen = await send(plain, '/v2/token/generate', '{"email":"user@example.com"}', { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'application/x-www-form-urlencoded' });
+    assert.equal(gen.statusCode, 200);
+    assert.match(String(gen.headers['content-type']), /^application\/json/);
+    assert.equal(gen.json().status, 'success');
+    const bad = await send(plain, '/v2/token/generate', 'x=1', { authorization: `Bearer ${CLIENTS.special.key}` });
+    assert.deepEqual(bad.json(), { status: 'client_error', message: 'Invalid payload in body: Data is not valid json string.' });
   } finally {
-    await plain.app.close();
+    await plain.close();
   }
 });
 
 // §1: 1 MiB body limit → 413; exactly 1 MiB is still read.
-test('§1 a body of exactly 1 MiB is read; one byte more is 413', async () => {
+test('§1 a body of exactly 1 MiB is read; one byte more is 413 on every route', async () => {
   const headers = { authorization: `Bearer ${CLIENTS.special.key}` };
   const exact = await send(op, '/v2/identity/map', Buffer.alloc(1 << 20, 0x41), headers);
   assert.equal(exact.statusCode, 400, 'read and rejected by the envelope, not by size');
-  const over = await send(op, '/v2/identity/map', Buffer.alloc((1 << 20) + 1, 0x41), headers);
-  assert.equal(over.statusCode, 413);
+  for (const url of ['/v2/token/generate', '/v2/token/refresh', '/v2/identity/map', '/v2/token/client-generate']) {
+    const over = await send(op, url, Buffer.alloc((1 << 20) + 1, 0x41), headers);
+    assert.equal(over.statusCode, 413, url);
+    assert.equal(over.body, 'Request Entity Too Large');
+  }
 });
 
 // §1: unknown route → 404; v0/v1 endpoints removed; healthcheck is GET only.
 test('§1 unknown routes are 404, including GET on POST-only routes', async () => {
-  for (const [method, url] of [['GET', '/v2/token/generate'], ['POST', '/v2/token/generate/x'], ['GET', '/v1/token/generate'], ['POST', '/v2/identity/mapx']] as const) {
-    const res = await op.app.inject({ method, url });
+  const routes = [['GET', '/v2/token/generate'], ['POST', '/v2/token/generate/x'], ['GET', '/v1/token/generate'], ['POST', '/v2/identity/mapx']] as const;
+  const removed = ['/nope', '/v1/token/generate', '/token/generate', '/v2/token'].map((url) => ['POST', url] as const);
+  for (const [method, url] of [...routes, ...removed]) {
+    const res = await op.send({ method, url });
     assert.equal(res.statusCode, 404, `${method} ${url}`);
   }
 });
 
 // §13.1: 503 body = "<component>: <reason>" lines joined by \n; 200 body "OK".
 test('§13.1 healthcheck: one line per unhealthy component, OK when all are healthy', async () => {
+  const unserved = await createOperator({ dataDir: fixturesDir, files: [localConfigPath], logger: pino({ level: 'silent' }) });
+  const before = await unserved.pipeline.handle({ method: 'GET', path: '/ops/healthcheck', query: '', headers: {}, remoteAddress: undefined, body: Buffer.alloc(0) });
+  assert.equal(before.answer.statusCode, 503);
+  assert.equal(before.answer.body, 'http-server: not listening', 'unhealthy until the server listens');
   const h = await fixtureOperator();
   try {
-    h.deps.health.set('http-server', true);
     h.deps.health.set('optout-rotator', false, 'never loaded');
-    let res = await h.app.inject({ method: 'GET', url: '/ops/healthcheck' });
+    let res = await h.send({ method: 'GET', url: '/ops/healthcheck' });
     assert.equal(res.statusCode, 503);
     assert.equal(res.body, 'optout-rotator: never loaded');
     h.deps.health.set('optout-rotator', true);
-    res = await h.app.inject({ method: 'GET', url: '/ops/healthcheck' });
+    res = await h.send({ method: 'GET', url: '/ops/healthcheck' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.body, 'OK');
   } finally {
-    await h.app.close();
+    await h.close();
   }
 });
 
@@ -252,16 +292,21 @@ test('§14 CORS: origin reflected on encrypted replies and on 404s; absent witho
   assert.equal(res.headers['access-control-allow-origin'], 'https://www.example.org');
   const none = await callV2(op, { path: '/v2/token/generate', payload: { email: 'user@example.com' } });
   assert.equal(none.res.headers['access-control-allow-origin'], undefined);
-  const missing = await op.app.inject({ method: 'POST', url: '/nowhere', headers: { origin: 'https://a.example' } });
+  const missing = await op.send({ method: 'POST', url: '/nowhere', headers: { origin: 'https://a.example' } });
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.headers['access-control-allow-origin'], 'https://a.example');
+  const health = await op.send({ method: 'GET', url: '/ops/healthcheck', headers: { origin: 'https://pub.example' } });
+  assert.equal(health.headers['access-control-allow-origin'], 'https://pub.example');
+  const refused = await op.send({ method: 'POST', url: '/v2/token/generate', headers: { origin: 'https://a.b' }, payload: 'x' });
+  assert.equal(refused.statusCode, 401);
+  assert.equal(refused.headers['access-control-allow-origin'], 'https://a.b', 'errors carry CORS headers too');
 });
 
 // §14 CORS preflight: methods GET/POST/OPTIONS; allowed headers; Authorization only on validate.
 test('§14 CORS preflight: exact header allow-list, Authorization only on /v2/token/validate', async () => {
   const base = ['X-UID2-Client-Version', 'Access-Control-Request-Method', 'Access-Control-Allow-Credentials', 'Access-Control-Allow-Origin', 'Access-Control-Allow-Headers', 'Content-Type'];
   const preflight = (url: string) =>
-    op.app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://pub.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
+    op.send({ method: 'OPTIONS', url, headers: { origin: 'https://pub.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' } });
   for (const url of ['/v2/token/client-generate', '/v2/token/refresh', '/v2/token/generate', '/v3/identity/map', '/v2/token/validate?x=1']) {
     const res = await preflight(url);
     assert.equal(res.statusCode, 204, url);
@@ -280,11 +325,11 @@ test('§1 X-Forwarded-For names the client address in the error log line', async
   const sink = new Writable({ write(chunk, _e, cb) { lines.push(...chunk.toString().split('\n').filter(Boolean)); cb(); } });
   const f = await fixtureOperator({}, { logger: pino({ level: 'info' }, sink) });
   try {
-    await f.app.inject({ method: 'POST', url: '/v2/token/generate', payload: 'x', headers: { 'x-forwarded-for': '203.0.113.7', authorization: 'Bearer nope' } });
+    await f.send({ method: 'POST', url: '/v2/token/generate', payload: 'x', headers: { 'x-forwarded-for': '203.0.113.7', authorization: 'Bearer nope' } });
     const entry = lines.map((l) => JSON.parse(l)).find((e) => e.msg === 'Response to http request');
     assert.ok(entry, 'an error line is logged');
     assert.equal(entry.clientAddress, '203.0.113.7');
   } finally {
-    await f.app.close();
+    await f.close();
   }
 });

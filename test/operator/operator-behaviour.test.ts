@@ -43,31 +43,14 @@ test('EUID generate: TCF consent sufficient, insufficient, invalid; UID2 ignores
     r = await callV2(euid, { path: '/v2/token/generate', payload: { email: 'user@example.com' } });
     assert.equal(r.json.status, 'success', 'no consent string: no check');
   } finally {
-    await euid.app.close();
+    await euid.close();
   }
   const uid2 = await fixtureOperator();
   try {
     const r = await callV2(uid2, { path: '/v2/token/generate', payload: { email: 'user@example.com', tcf_consent_string: 'garbage' } });
     assert.equal(r.json.status, 'success');
   } finally {
-    await uid2.app.close();
-  }
-});
-
-test('enable_v2_encryption=false: plain JSON both ways', async () => {
-  const plain = await fixtureOperator({ enable_v2_encryption: false });
-  try {
-    const res = await plain.app.inject({
-      method: 'POST', url: '/v2/token/generate', payload: '{"email":"user@example.com"}',
-      headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'application/x-www-form-urlencoded' },
-    });
-    assert.equal(res.statusCode, 200);
-    assert.match(String(res.headers['content-type']), /^application\/json/);
-    assert.equal(res.json().status, 'success');
-    const bad = await plain.app.inject({ method: 'POST', url: '/v2/token/generate', payload: 'x=1', headers: { authorization: `Bearer ${CLIENTS.special.key}` } });
-    assert.deepEqual(bad.json(), { status: 'client_error', message: 'Invalid payload in body: Data is not valid json string.' });
-  } finally {
-    await plain.app.close();
+    await uid2.close();
   }
 });
 
@@ -77,8 +60,8 @@ test('error responses log one JSON line with status, site and path, never key, t
   const op = await fixtureOperator({}, { logger: pino({ level: 'info' }, sink) });
   try {
     await callV2(op, { path: '/v2/token/generate', payload: { email: 'secret-person@example.com', phone: '+12345678901' } });
-    await op.app.inject({ method: 'POST', url: '/v2/token/refresh?x=1', payload: 'garbage-token-value', headers: { authorization: `Bearer ${CLIENTS.special.key}` } });
-    await op.app.inject({ method: 'POST', url: '/v2/token/generate', payload: 'abc', headers: { authorization: 'Bearer UID2-C-L-999-wrongkey' } });
+    await op.send({ method: 'POST', url: '/v2/token/refresh?x=1', payload: 'garbage-token-value', headers: { authorization: `Bearer ${CLIENTS.special.key}` } });
+    await op.send({ method: 'POST', url: '/v2/token/generate', payload: 'abc', headers: { authorization: 'Bearer UID2-C-L-999-wrongkey' } });
     const entries = lines.map((l) => JSON.parse(l));
     const errors = entries.filter((e) => e.msg === 'Response to http request');
     assert.equal(errors.length, 3);
@@ -91,7 +74,7 @@ test('error responses log one JSON line with status, site and path, never key, t
       assert.ok(!all.includes(secret), `log leaks ${secret}`);
     }
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
@@ -104,7 +87,7 @@ test('malformed input of every kind on the token routes is a 4xx, never 5xx', as
       fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(json, fc.uint8Array({ maxLength: 400 }).map((b) => Buffer.from(b).toString('base64'))), fc.boolean(), async (path, body, asV2) => {
         const res = asV2
           ? (await callV2(op, { path, payload: body })).res
-          : await op.app.inject({ method: 'POST', url: path, payload: body, headers: { authorization: `Bearer ${CLIENTS.special.key}`, origin: 'https://uidapi.com' } });
+          : await op.send({ method: 'POST', url: path, payload: body, headers: { authorization: `Bearer ${CLIENTS.special.key}`, origin: 'https://uidapi.com' } });
         assert.ok(res.statusCode < 500 || res.statusCode === 500 && path === '/v2/token/logout', `${path} ${res.statusCode} ${res.body}`);
         assert.ok(!/\bat .*\.ts:\d+/.test(res.body), 'no stack trace');
       }),
@@ -118,7 +101,7 @@ test('malformed input of every kind on the token routes is a 4xx, never 5xx', as
       }
     }
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 

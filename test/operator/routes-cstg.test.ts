@@ -9,7 +9,7 @@ const SERVER_PUBLIC_KEY = 'UID2-X-L-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEtXJdTSZA
 const EMAIL_HASH = 'lz3+Rj7IV4X1+Vr1ujkG7tstkxwk5pgkqJ6mXbpOgTs=';
 
 const op = await fixtureOperator();
-test.after(() => op.app.close());
+test.after(() => op.close());
 
 function request(plaintext: string, opts: { appName?: string; subscriptionId?: string } = {}) {
   return encryptCstgRequest({
@@ -22,7 +22,7 @@ function request(plaintext: string, opts: { appName?: string; subscriptionId?: s
 }
 
 async function send(body: unknown, origin: string | null = 'https://www.uidapi.com') {
-  return op.app.inject({
+  return op.send({
     method: 'POST',
     url: '/v2/token/client-generate',
     payload: typeof body === 'string' ? body : JSON.stringify(body),
@@ -106,7 +106,7 @@ test('CSTG: disabled keypair is 401 Unauthorized; phone without phone support', 
   }
   const noPhone = await fixtureOperator({ enable_phone_support: false });
   try {
-    const res = await noPhone.app.inject({
+    const res = await noPhone.send({
       method: 'POST',
       url: '/v2/token/client-generate',
       payload: JSON.stringify(request(JSON.stringify({ phone_hash: EMAIL_HASH })).body),
@@ -114,16 +114,16 @@ test('CSTG: disabled keypair is 401 Unauthorized; phone without phone support', 
     });
     assert.deepEqual(res.json(), { status: 'client_error', message: 'phone support not enabled' });
   } finally {
-    await noPhone.app.close();
+    await noPhone.close();
   }
 });
 
 test('CSTG route exists only when client_side_token_generate=true', async () => {
   const off = await fixtureOperator({ client_side_token_generate: false });
   try {
-    const res = await off.app.inject({ method: 'POST', url: '/v2/token/client-generate', payload: '{}' });
+    const res = await off.send({ method: 'POST', url: '/v2/token/client-generate', payload: '{}' });
     assert.equal(res.statusCode, 404);
   } finally {
-    await off.app.close();
+    await off.close();
   }
 });

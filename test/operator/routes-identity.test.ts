@@ -22,7 +22,7 @@ before(async () => {
   op = await fixtureOperator();
 });
 after(async () => {
-  await op.app.close();
+  await op.close();
 });
 
 const lm = loadVectors().local_mapping;
@@ -178,7 +178,7 @@ test('service links: with validation on, a link without the MAPPER role is refus
     const normal = await callV2(linked, { path: '/v2/identity/map', payload: { email: ['a@b.com'], link_id: 'whatever' } });
     assert.equal(normal.res.statusCode, 200);
   } finally {
-    await linked.app.close();
+    await linked.close();
   }
 });
 
@@ -228,7 +228,7 @@ test('malformed bodies are 4xx, never 5xx', async () => {
   for (const path of ['/v2/identity/map', '/v3/identity/map', '/v2/identity/buckets']) {
     for (const payload of bodies) {
       for (const contentType of ['text/plain', 'application/octet-stream']) {
-        const res = await op.app.inject({ method: 'POST', url: path, headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': contentType }, payload });
+        const res = await op.send({ method: 'POST', url: path, headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': contentType }, payload });
         assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${path} ${contentType} ${res.statusCode}`);
       }
     }

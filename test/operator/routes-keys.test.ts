@@ -35,7 +35,7 @@ before(async () => {
   op = await fixtureOperator();
 });
 after(async () => {
-  await op.app.close();
+  await op.close();
 });
 
 test('key/sharing for an ID_READER (DSP, site 123): own keysets with keyset_id, ACL-allowed keys without, site_data', async () => {
@@ -144,7 +144,7 @@ test('without CSTG there is no site_data; EUID scope is reported', async () => {
     const bidstream = await callV2(other, { path: '/v2/key/bidstream', client: CLIENTS.dsp });
     assert.ok(!('site_data' in bidstream.json.body));
   } finally {
-    await other.app.close();
+    await other.close();
   }
 });
 

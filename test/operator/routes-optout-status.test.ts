@@ -33,7 +33,7 @@ before(async () => {
   );
 });
 after(async () => {
-  await op.app.close();
+  await op.close();
 });
 
 test('opted-out ids come back with opted_out_since in ms; others are left out', async () => {
@@ -95,6 +95,6 @@ test('the route does not exist when optout_status_api_enabled is false', async (
     const { res } = await callV2(off, { path: '/v2/optout/status', payload: { advertising_ids: [] } });
     assert.equal(res.statusCode, 404);
   } finally {
-    await off.app.close();
+    await off.close();
   }
 });

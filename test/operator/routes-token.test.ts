@@ -9,11 +9,11 @@ import { decodeRefreshEnvelope, decryptRefreshResponse } from '../../src/protoco
 import { decodeRefreshToken } from '../../src/protocol/refresh-token.ts';
 
 const op = await fixtureOperator();
-test.after(() => op.app.close());
+test.after(() => op.close());
 const keyLookup = (id: number) => op.deps.stores.keysetKeys.current().byId.get(id);
 
 async function refresh(body: string | Buffer, headers: Record<string, string> = {}) {
-  return op.app.inject({ method: 'POST', url: '/v2/token/refresh', payload: body, headers: { 'content-type': 'text/plain', ...headers } });
+  return op.send({ method: 'POST', url: '/v2/token/refresh', payload: body, headers: { 'content-type': 'text/plain', ...headers } });
 }
 
 test('generate: success body with v4 token, 388-char refresh token, lifetimes from runtime config', async () => {
@@ -214,7 +214,7 @@ test('logout: POSTs the opt-out to optout_api_uri with operator key and headers'
     r = await callV2(logoutOp, { path: '/v2/token/logout', payload: { email: 'nope' } });
     assert.deepEqual(r.res.json(), { status: 'invalid_token', message: 'Invalid Token presented' });
   } finally {
-    await logoutOp.app.close();
+    await logoutOp.close();
     await new Promise((r) => server.close(r));
   }
 });

@@ -79,7 +79,7 @@ test('operator: the same v2 envelope sent twice is rejected the second time with
     const secret = Buffer.from(CLIENTS.special.secret, 'base64');
     const envelope = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), payload: JSON.stringify({ email: 'user@example.com' }) });
     const send = (body: Buffer | string, binary = false) =>
-      op.app.inject({
+      op.send({
         method: 'POST',
         url: '/v2/token/generate',
         headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': binary ? 'application/octet-stream' : 'text/plain' },
@@ -99,7 +99,7 @@ test('operator: the same v2 envelope sent twice is rejected the second time with
     assert.equal(late.statusCode, 400);
     assert.equal(late.json().message, 'Invalid timestamp: Request too old or client time drift.');
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });
 
@@ -110,14 +110,14 @@ test('operator: a request the envelope layer rejects does not burn its nonce', a
     const envelope = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), nonce: nonce(3), payload: JSON.stringify({ email: 'user@example.com' }) });
     const tampered = Buffer.from(envelope);
     tampered[20] ^= 1;
-    const bad = await op.app.inject({
+    const bad = await op.send({
       method: 'POST',
       url: '/v2/token/generate',
       headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'text/plain' },
       payload: tampered.toString('base64'),
     });
     assert.equal(bad.statusCode, 400, 'a tampered copy fails decryption');
-    const right = await op.app.inject({
+    const right = await op.send({
       method: 'POST',
       url: '/v2/token/generate',
       headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'text/plain' },
@@ -125,6 +125,6 @@ test('operator: a request the envelope layer rejects does not burn its nonce', a
     });
     assert.equal(right.statusCode, 200);
   } finally {
-    await op.app.close();
+    await op.close();
   }
 });

@@ -7,6 +7,7 @@
  */
 import cluster from 'node:cluster';
 import pino from 'pino';
+import { createReplayChecker } from '../http/cluster-replay-guard.ts';
 import { startOperator, type RunningOperator } from '../operator-service.ts';
 import { METRICS_REQUEST, METRICS_RESPONSE, metricsForPrimary } from './cluster-metrics.ts';
 import { WORKER_OPTIONS_ENV, decodeWorkerOptions, isShutdownMessage, type WorkerToPrimary } from './worker-protocol.ts';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
     }
   });
   try {
-    op = await startOperator({ ...options, env: process.env, logger });
+    op = await startOperator({ ...options, env: process.env, logger, replay: createReplayChecker(Date.now) });
   } catch (err) {
     // Config and store errors are written without data values (see StoreRefresher.reasonOf).
     send({ type: 'uid2-failed', reason: err instanceof Error ? err.message : 'operator failed to start' });

@@ -9,10 +9,10 @@
  * bounded instead: a version must look like an SDK version string, and after `MAX_TRACKED_VERSIONS`
  * distinct values any new one is counted as "other".
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { BoundLabels } from '../metrics/bound-labels.ts';
 import { BufferedCounter } from '../metrics/buffered-counter.ts';
+import type { RequestHead } from './request.ts';
 
 export type PlatformType = 'InApp' | 'HasOriginHeader' | 'Other';
 
@@ -22,23 +22,22 @@ export const MAX_TRACKED_VERSIONS = 200;
 export const OTHER_VERSION = 'other';
 
 /** The client version a request names, header first, then `?client=`. */
-export function clientVersionOf(request: Pick<FastifyRequest, 'headers' | 'url'>): string | undefined {
-  const header = request.headers['x-uid2-client-version'];
-  if (typeof header === 'string' && header.length > 0) return header;
-  const query = request.url.indexOf('?');
-  if (query < 0) return undefined;
-  const fromQuery = new URLSearchParams(request.url.slice(query + 1)).get('client');
+export function clientVersionOf(head: Pick<RequestHead, 'headers' | 'query'>): string | undefined {
+  const header = head.headers['x-uid2-client-version'];
+  if (header !== undefined && header.length > 0) return header;
+  if (head.query.length === 0) return undefined;
+  const fromQuery = new URLSearchParams(head.query).get('client');
   return fromQuery === null || fromQuery.length === 0 ? undefined : fromQuery;
 }
 
 /** Upstream `getPlatformType`: in-app SDK version, else browser (Origin header), else other. */
-export function platformTypeOf(request: Pick<FastifyRequest, 'headers'>): PlatformType {
-  const version = request.headers['x-uid2-client-version'];
-  if (typeof version === 'string' && IN_APP_MARKERS.some((m) => version.includes(m))) return 'InApp';
-  return request.headers.origin !== undefined ? 'HasOriginHeader' : 'Other';
+export function platformTypeOf(head: Pick<RequestHead, 'headers'>): PlatformType {
+  const version = head.headers['x-uid2-client-version'];
+  if (version !== undefined && IN_APP_MARKERS.some((m) => version.includes(m))) return 'InApp';
+  return head.headers.origin !== undefined ? 'HasOriginHeader' : 'Other';
 }
 
-/** The counter, shared by the fastify hook and the hot-route front (fast-front.ts). */
+/** The counter; the pipeline records every answered request (pipeline.ts `observe`). */
 export class ClientVersionMetrics {
   private readonly tracked = new Set<string>();
   private readonly series: BoundLabels<{ inc(): void }>;
@@ -63,17 +62,8 @@ export class ClientVersionMetrics {
   }
 
   /** Counts one answered request; `contact` is the API key's contact when the key was checked. */
-  record(request: Pick<FastifyRequest, 'headers' | 'url'>, contact: string | undefined): void {
-    const version = clientVersionOf(request);
-    if (version !== undefined) this.series.get(contact || 'unknown', this.label(version), platformTypeOf(request)).inc();
+  record(head: Pick<RequestHead, 'headers' | 'query'>, contact: string | undefined): void {
+    const version = clientVersionOf(head);
+    if (version !== undefined) this.series.get(contact || 'unknown', this.label(version), platformTypeOf(head)).inc();
   }
-}
-
-export function installClientVersionMetrics(app: FastifyInstance, metrics: ClientVersionMetrics): void {
-  // onResponse: the API key (when there is one) has been checked by then, so the contact is known.
-  // Callback style, not async: no promise per request on the hot path (issue 6).
-  app.addHook('onResponse', (request, _reply, done) => {
-    metrics.record(request, request.client?.contact);
-    done();
-  });
 }

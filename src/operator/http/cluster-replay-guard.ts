@@ -15,7 +15,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { sendToWorker } from '../cluster/worker-protocol.ts';
-import { ReplayCacheFull, ReplayGuard, ReplayedRequest, type ReplayVerdict } from './replay-guard.ts';
+import { ReplayCacheFull, ReplayGuard, ReplayedRequest, type ReplayChecker, type ReplayVerdict } from './replay-guard.ts';
 
 const ADMIT = 'uid2-replay-admit';
 const VERDICT = 'uid2-replay-verdict';
@@ -35,11 +35,6 @@ interface VerdictMessage {
   type: typeof VERDICT;
   id: number;
   verdict: ReplayVerdict;
-}
-
-/** What the v2 envelope calls: throws the catalogue error for a replay or a full cache. */
-export interface ReplayChecker {
-  check(client: string, timestampMs: number, nonce: Uint8Array): void | Promise<void>;
 }
 
 function throwFor(verdict: ReplayVerdict): void {

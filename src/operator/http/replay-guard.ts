@@ -36,6 +36,11 @@ export const ReplayCacheFull = defineError('unknown', 503, 'ReplayCacheFull', RE
 
 export type ReplayVerdict = 'fresh' | 'replayed' | 'full';
 
+/** What the v2 envelope calls: throws the catalogue error for a replay or a full cache. */
+export interface ReplayChecker {
+  check(client: string, timestampMs: number, nonce: Uint8Array): void | Promise<void>;
+}
+
 export interface ReplayGuardOptions {
   /** Epoch milliseconds, the same clock as the freshness check. */
   now: () => number;
@@ -104,7 +109,7 @@ class EntryTable {
   }
 }
 
-export class ReplayGuard {
+export class ReplayGuard implements ReplayChecker {
   private readonly now: () => number;
   private readonly windowMs: number;
   private readonly bucketMs: number;

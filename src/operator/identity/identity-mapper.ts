@@ -11,6 +11,7 @@ import { currentRawUid, mapIdentity, refreshFromSeconds, type MappingContext } f
 import { bucketIndex, bucketIndexOfBase64 } from '../../protocol/salt-bucket.ts';
 import type { SaltEntry } from '../../protocol/salt-file.ts';
 import type { OperatorDeps } from '../deps.ts';
+import type { StoreView } from '../stores/operator-stores.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import type { OptOutSnapshot } from '../stores/optout-store.ts';
 import { saltFileAt, type SaltSnapshot } from '../stores/salt-store.ts';
@@ -52,11 +53,10 @@ export interface IdentityMapper {
   v3Json(field: IdentityField, value: unknown): string;
 }
 
-export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
+export function createIdentityMapper(deps: OperatorDeps, view: StoreView): IdentityMapper {
   const nowMs = deps.clock.now();
-  const salts = deps.stores.salts.current();
-  const optout = deps.stores.optout.current();
-  const runtime = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
+  const { salts, optout } = view;
+  const runtime = effectiveRuntime(deps.config, view.runtimeConfig);
   const { entries } = saltFileAt(salts.files, nowMs);
   const environment = parseEnvironment(runtime.identityEnvironment);
   const contextOf = (type: IdentityType): MappingContext =>

@@ -11,23 +11,28 @@
  * |                |                        |                    | hold the role                   |
  */
 import type { ClientRecord, Role } from '../../auth/index.ts';
-import type { OperatorDeps } from '../deps.ts';
 import { Unauthorized } from '../errors.ts';
-import { serviceLinkKey } from '../stores/service-store.ts';
+import { serviceLinkKey, type ServiceLinkSnapshot } from '../stores/service-store.ts';
 
 export const INVALID_LINK_ID = 'Invalid link_id';
 
-export function isServiceLinkAllowed(deps: OperatorDeps, client: ClientRecord, payload: Record<string, unknown>, role: Role): boolean {
+/** What the check reads: the `validate_service_links` switch and the request's service links. */
+export interface ServiceLinkRules {
+  readonly validate: boolean;
+  readonly links: ServiceLinkSnapshot;
+}
+
+export function isServiceLinkAllowed(rules: ServiceLinkRules, client: ClientRecord, payload: Record<string, unknown>, role: Role): boolean {
   if (client.serviceId === 0) return true;
-  if (!deps.config.validateServiceLinks) return false;
+  if (!rules.validate) return false;
   if (!('link_id' in payload) || payload.link_id === null) return true;
   const linkId = payload.link_id;
   if (typeof linkId !== 'string') return false;
-  const link = deps.stores.serviceLinks.current().byKey.get(serviceLinkKey(client.serviceId, linkId));
+  const link = rules.links.byKey.get(serviceLinkKey(client.serviceId, linkId));
   return link !== undefined && !link.disabled && link.roles.has(role);
 }
 
 /** Throws the upstream 401 `{"status":"unauthorized","message":"Invalid link_id"}` when not allowed. */
-export function checkServiceLink(deps: OperatorDeps, client: ClientRecord | undefined, payload: Record<string, unknown>, role: Role): void {
-  if (client && !isServiceLinkAllowed(deps, client, payload, role)) throw new Unauthorized(INVALID_LINK_ID);
+export function checkServiceLink(rules: ServiceLinkRules, client: ClientRecord | undefined, payload: Record<string, unknown>, role: Role): void {
+  if (client && !isServiceLinkAllowed(rules, client, payload, role)) throw new Unauthorized(INVALID_LINK_ID);
 }

@@ -1,17 +1,17 @@
 /**
  * `POST /v2/token/client-generate` (spec §9): plain JSON in (no API key, no v2 envelope), checks in
  * upstream order, ECDH with the subscription's keypair, and an answer encrypted with the shared
- * secret (no timestamp/nonce). Registered only when `client_side_token_generate=true`.
+ * secret (no timestamp/nonce). In the route table only when `client_side_token_generate=true`.
  */
 import type { KeyObject } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 import { cstgSharedSecret, decryptCstgPayload, encryptCstgResponse, parseCstgPrivateKey } from '../../protocol/cstg.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { firstLevelHash } from '../../protocol/first-level-hash.ts';
 import { parseIdentity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, InvalidAppName, InvalidHttpOrigin, Messages, Unauthorized } from '../errors.ts';
-import { rawBody } from '../http/raw-body.ts';
+import type { Answer } from '../http/answer.ts';
+import { defineRoute, type BodyForm, type BodyInput, type OpenedBody, type RouteInput, type RouteSpec } from '../http/route.ts';
 import type { CstgKeypair } from '../stores/cstg-keypair-store.ts';
 import { isAppNameAllowed, isOriginAllowed } from '../tokens/cstg-origin.ts';
 import { PrivacyBits, issueIdentity } from '../tokens/identity-tokens.ts';
@@ -56,64 +56,81 @@ function asClientError(err: unknown): never {
   throw err;
 }
 
-export async function cstgRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  app.post('/v2/token/client-generate', async (request, reply) => {
-    const req = parseBody(rawBody(request.body));
-    const subscriptionId = str(req.subscription_id);
-    const pair = subscriptionId === undefined ? undefined : deps.stores.cstgKeypairs.current().bySubscriptionId.get(subscriptionId);
-    if (!pair) throw new ClientError('bad subscription_id');
-    request.siteId = pair.siteId;
-    if (pair.disabled) throw new Unauthorized('Unauthorized');
+/** An opened CSTG request: its JSON object; the route sets the key (the ECDH secret) its reply is sealed with. */
+class CstgBody implements OpenedBody<Record<string, unknown>> {
+  responseKey: Buffer | undefined;
 
-    const appName = typeof req.app_name === 'string' ? req.app_name : undefined;
-    if (deps.config.cstgDomainNameCheckEnabled) {
-      const site = deps.stores.sites.current().byId.get(pair.siteId);
-      if (appName !== undefined) {
-        if (!isAppNameAllowed(site, appName)) throw new InvalidAppName('unexpected app name');
-      } else if (!isOriginAllowed(site, request.headers.origin)) {
-        throw new InvalidHttpOrigin('unexpected http origin');
-      }
+  constructor(readonly payload: Record<string, unknown>) {}
+
+  seal(json: string | Buffer): Answer {
+    if (this.responseKey === undefined) throw new Error('client-generate reply without its key');
+    return { statusCode: 200, contentType: 'text/plain', body: encryptCstgResponse(this.responseKey, typeof json === 'string' ? json : json.toString('utf8')) };
+  }
+}
+
+/** CSTG's body form: a JSON object (spec §9). */
+const cstgJson: BodyForm<Record<string, unknown>> = {
+  open: ({ body }: BodyInput) => new CstgBody(parseBody(body)),
+};
+
+function clientGenerate(input: RouteInput<Record<string, unknown>>): string {
+  const { deps, view, payload: req } = input;
+  const subscriptionId = str(req.subscription_id);
+  const pair = subscriptionId === undefined ? undefined : view.cstgKeypairs.bySubscriptionId.get(subscriptionId);
+  if (!pair) throw new ClientError('bad subscription_id');
+  input.siteId = pair.siteId;
+  if (pair.disabled) throw new Unauthorized('Unauthorized');
+
+  const appName = typeof req.app_name === 'string' ? req.app_name : undefined;
+  if (deps.config.cstgDomainNameCheckEnabled) {
+    const site = view.sites.byId.get(pair.siteId);
+    if (appName !== undefined) {
+      if (!isAppNameAllowed(site, appName)) throw new InvalidAppName('unexpected app name');
+    } else if (!isOriginAllowed(site, input.head.headers.origin)) {
+      throw new InvalidHttpOrigin('unexpected http origin');
     }
+  }
 
-    // Only absent (or null) fields are "missing"; an empty string fails its own check (spec §9).
-    const payload = present(req.payload);
-    const iv = present(req.iv);
-    const publicKey = present(req.public_key);
-    if (payload === undefined || iv === undefined || publicKey === undefined) throw new ClientError('required parameters: payload, iv, public_key');
-    const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
+  // Only absent (or null) fields are "missing"; an empty string fails its own check (spec §9).
+  const payload = present(req.payload);
+  const iv = present(req.iv);
+  const publicKey = present(req.public_key);
+  if (payload === undefined || iv === undefined || publicKey === undefined) throw new ClientError('required parameters: payload, iv, public_key');
+  const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
 
-    let secret: Buffer;
-    let plain: Record<string, unknown>;
-    try {
-      secret = cstgSharedSecret(privateKeyOf(pair), publicKey);
-      plain = decryptCstgPayload(secret, { payload, iv, timestampMs, appName });
-    } catch (err) {
-      asClientError(err);
-    }
+  let secret: Buffer;
+  let plain: Record<string, unknown>;
+  try {
+    secret = cstgSharedSecret(privateKeyOf(pair), publicKey);
+    plain = decryptCstgPayload(secret, { payload, iv, timestampMs, appName });
+  } catch (err) {
+    asClientError(err);
+  }
 
-    const hasEmail = plain.email_hash !== undefined && plain.email_hash !== null;
-    const hasPhone = plain.phone_hash !== undefined && plain.phone_hash !== null;
-    if (hasEmail === hasPhone) throw new ClientError('please provide exactly one of: email_hash, phone_hash');
-    if (hasPhone && !deps.config.enablePhoneSupport) throw new ClientError('phone support not enabled');
-    const identity = parseIdentity(hasEmail ? 'email_hash' : 'phone_hash', hasEmail ? plain.email_hash : plain.phone_hash);
-    if (!identity) throw new ClientError(Messages.invalidIdentifier);
+  const hasEmail = plain.email_hash !== undefined && plain.email_hash !== null;
+  const hasPhone = plain.phone_hash !== undefined && plain.phone_hash !== null;
+  if (hasEmail === hasPhone) throw new ClientError('please provide exactly one of: email_hash, phone_hash');
+  if (hasPhone && !deps.config.enablePhoneSupport) throw new ClientError('phone support not enabled');
+  const identity = parseIdentity(hasEmail ? 'email_hash' : 'phone_hash', hasEmail ? plain.email_hash : plain.phone_hash);
+  if (!identity) throw new ClientError(Messages.invalidIdentifier);
 
-    const now = deps.clock.now();
-    const salts = deps.stores.salts.current();
-    const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
-    let json: string;
-    if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
-      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'optout');
-      json = JSON.stringify({ status: 'optout' });
-    } else {
-      const body = issueIdentity(
-        deps,
-        { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId: pair.siteId, privacyBits: PrivacyBits.clientSide, establishedMs: now },
-        now,
-      );
-      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'success');
-      json = JSON.stringify({ status: 'success', body });
-    }
-    return reply.type('text/plain').send(encryptCstgResponse(secret, json));
-  });
+  (input.opened as CstgBody).responseKey = secret;
+  const now = deps.clock.now();
+  const flh = firstLevelHash(identity.hash, view.salts.firstLevelSalt);
+  if (isOptedOut(view.salts, view.optout, flh, 'generate')) {
+    recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'optout');
+    return JSON.stringify({ status: 'optout' });
+  }
+  const body = issueIdentity(
+    deps,
+    view,
+    { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId: pair.siteId, privacyBits: PrivacyBits.clientSide, establishedMs: now },
+    now,
+  );
+  recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'success');
+  return JSON.stringify({ status: 'success', body });
+}
+
+export function cstgRoutes(): RouteSpec[] {
+  return [defineRoute({ method: 'POST', path: '/v2/token/client-generate', auth: 'none', body: cstgJson, handle: clientGenerate })];
 }

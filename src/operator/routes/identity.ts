@@ -1,14 +1,13 @@
 /**
- * Identity map v2/v3 and salt buckets (spec §4.5-§4.7), role MAPPER, inside the v2 envelope scope.
+ * Identity map v2/v3 and salt buckets (spec §4.5-§4.7), role MAPPER, inside the v2 envelope.
  * Each handler reads the request, resolves every input through one per-request `IdentityMapper`
- * and returns `{"status":"success","body":...}`; the envelope plugin encrypts it.
+ * and returns `{"status":"success","body":...}`; the envelope seals it.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IDENTITY_FIELDS, type IdentityField } from '../../protocol/identity-input.ts';
-import type { OperatorDeps } from '../deps.ts';
+import type { Role } from '../../auth/index.ts';
 import { ClientError, Messages } from '../errors.ts';
-import { requireRole } from '../http/role-check.ts';
-import { v2Payload } from '../http/v2-envelope.ts';
+import { defineRoute, type RouteInput, type RouteSpec } from '../http/route.ts';
+import { v2Envelope, type V2Payload } from '../http/v2-envelope.ts';
 import { mapV2Batch, mapV3Batch } from '../identity/batch-mapper.ts';
 import { createIdentityMapper } from '../identity/identity-mapper.ts';
 import { checkServiceLink } from '../identity/service-link-check.ts';
@@ -27,8 +26,8 @@ export const IdentityMessages = {
   invalidSince: 'invalid date, must conform to ISO 8601',
 } as const;
 
-function success(body: unknown): { status: 'success'; body: unknown } {
-  return { status: 'success', body };
+function success(body: unknown): string {
+  return JSON.stringify({ status: 'success', body });
 }
 
 /**
@@ -68,35 +67,40 @@ function v3Input(payload: Record<string, unknown> | null, phoneSupport: boolean)
   return input;
 }
 
-export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  const mapper = { onRequest: requireRole(deps, 'MAPPER') };
-  const phoneSupport = deps.config.enablePhoneSupport;
+/** `/v2/identity/map` (spec §4.5). */
+function mapV2({ deps, view, client, payload: sent }: RouteInput<V2Payload>): string {
+  const payload = sent ?? {};
+  const { field, values } = v2Input(payload, deps.config.enablePhoneSupport);
+  checkServiceLink({ validate: deps.config.validateServiceLinks, links: view.serviceLinks }, client, payload, 'MAPPER');
+  // The staged batch mapper (issue 6); items it does not cover take the per-item path.
+  const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps, view), field, values);
+  return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
+}
 
-  app.post('/v2/identity/map', mapper, async (request: FastifyRequest) => {
-    const payload = v2Payload(request);
-    const { field, values } = v2Input(payload, phoneSupport);
-    checkServiceLink(deps, request.client, payload, 'MAPPER');
-    // The staged batch mapper (issue 6); items it does not cover take the per-item path.
-    const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps), field, values);
-    return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
-  });
+/** `/v3/identity/map` (spec §4.6). */
+function mapV3({ deps, view, client, payload }: RouteInput<V2Payload>): Buffer {
+  const input = v3Input(payload, deps.config.enablePhoneSupport);
+  checkServiceLink({ validate: deps.config.validateServiceLinks, links: view.serviceLinks }, client, payload ?? {}, 'MAPPER');
+  // The answer is written as JSON bytes by the staged batch mapper: the same bytes as
+  // serializing success(body) with the fields in IDENTITY_FIELDS order.
+  return mapV3Batch(createIdentityMapper(deps, view), input, '{"status":"success","body":{', '}}');
+}
 
-  app.post('/v3/identity/map', mapper, async (request: FastifyRequest, reply: FastifyReply) => {
-    const payload = request.v2?.payload ?? null;
-    const input = v3Input(payload, phoneSupport);
-    checkServiceLink(deps, request.client, payload ?? {}, 'MAPPER');
-    // The answer is written as JSON bytes by the staged batch mapper: the same bytes as
-    // serializing success(body) with the fields in IDENTITY_FIELDS order.
-    const json = mapV3Batch(createIdentityMapper(deps), input, '{"status":"success","body":{', '}}');
-    reply.type('application/json; charset=utf-8');
-    return json;
-  });
+/** `/v2/identity/buckets` (spec §4.7). */
+function buckets({ deps, view, payload }: RouteInput<V2Payload>): string {
+  const since = payload?.since_timestamp;
+  if (since === undefined || since === null) throw new ClientError(IdentityMessages.missingSince);
+  const sinceMs = typeof since === 'string' ? parseSinceTimestamp(since) : undefined;
+  if (sinceMs === undefined) throw new ClientError(IdentityMessages.invalidSince);
+  return success(modifiedBuckets(view.salts, sinceMs, deps.clock.now()));
+}
 
-  app.post('/v2/identity/buckets', mapper, async (request: FastifyRequest) => {
-    const since = v2Payload(request).since_timestamp;
-    if (since === undefined || since === null) throw new ClientError(IdentityMessages.missingSince);
-    const sinceMs = typeof since === 'string' ? parseSinceTimestamp(since) : undefined;
-    if (sinceMs === undefined) throw new ClientError(IdentityMessages.invalidSince);
-    return success(modifiedBuckets(deps.stores.salts.current(), sinceMs, deps.clock.now()));
-  });
+const MAPPER: readonly Role[] = ['MAPPER'];
+
+export function identityRoutes(): RouteSpec[] {
+  return [
+    defineRoute({ method: 'POST', path: '/v2/identity/map', auth: MAPPER, body: v2Envelope, handle: mapV2 }),
+    defineRoute({ method: 'POST', path: '/v3/identity/map', auth: MAPPER, body: v2Envelope, handle: mapV3 }),
+    defineRoute({ method: 'POST', path: '/v2/identity/buckets', auth: MAPPER, body: v2Envelope, handle: buckets }),
+  ];
 }

@@ -1,17 +1,18 @@
 /**
  * `POST /v2/token/refresh` (spec §4.3): the body is the refresh token as is, auth optional.
- * A hot route (issue 6): one function for fastify and the fast front.
- * A 388-char body is the refresh envelope, answered with AES-GCM(refresh_response_key, JSON) and
- * no timestamp/nonce; any other body is a bare legacy token answered in plain JSON.
+ * Its body form: a 388-char body is the refresh envelope, answered with
+ * AES-GCM(refresh_response_key, JSON) and no timestamp/nonce; any other body is a bare legacy
+ * token answered in plain JSON.
  */
 import { isProtocolError } from '../../protocol/errors.ts';
 import { REFRESH_ENVELOPE_LENGTH, decodeRefreshEnvelope, encryptRefreshResponse } from '../../protocol/refresh-envelope.ts';
 import { decodeRefreshToken, type DecodedRefreshToken } from '../../protocol/refresh-token.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, OperatorError } from '../errors.ts';
-import { JSON_CONTENT_TYPE } from '../http/error-handler.ts';
-import type { HotRoute } from '../http/hot-route.ts';
-import { isOctetStream } from '../http/raw-body.ts';
+import { JSON_CONTENT_TYPE, type Answer } from '../http/answer.ts';
+import { isOctetStream } from '../http/request.ts';
+import { defineRoute, type BodyForm, type BodyInput, type OpenedBody, type RouteInput, type RouteSpec } from '../http/route.ts';
+import type { StoreView } from '../stores/operator-stores.ts';
 import { identityBodyJson, issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
 import { recordTokenResponse } from '../tokens/token-metrics.ts';
@@ -37,8 +38,8 @@ function envelopeError(err: unknown): OperatorError {
   return new ClientError('Invalid data: Check encryption method and encryption key.');
 }
 
-function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOutcome {
-  const keys = deps.stores.keysetKeys.current();
+function decide(deps: OperatorDeps, view: StoreView, tokenText: string, nowMs: number): RefreshOutcome {
+  const keys = view.keysetKeys;
   let token: DecodedRefreshToken;
   try {
     token = decodeRefreshToken(tokenText, (id) => keys.byId.get(id));
@@ -50,9 +51,10 @@ function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOu
   const siteId = token.siteId;
   if (token.establishedMs < DEPRECATED_BEFORE_MS) return { kind: 'optout', siteId };
   if (token.expiresMs < nowMs) return { kind: 'expired', siteId };
-  if (isOptedOut(deps.stores.salts.current(), deps.stores.optout.current(), token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
+  if (isOptedOut(view.salts, view.optout, token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
   const body = issueIdentity(
     deps,
+    view,
     {
       scope: token.scope,
       type: token.type,
@@ -66,37 +68,48 @@ function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOu
   return { kind: 'refreshed', body, siteId };
 }
 
-/** The route as a hot route (hot-route.ts): served by fastify and by the fast front alike. */
-export function refreshRoute(deps: OperatorDeps): HotRoute {
-  return {
-    url: '/v2/token/refresh',
-    auth: 'optional',
-    handle(exchange) {
-      const text = exchange.body.toString('utf8');
-      let tokenText = text;
-      let responseKey: Buffer | undefined;
-      if (text.length === REFRESH_ENVELOPE_LENGTH) {
-        try {
-          const envelope = decodeRefreshEnvelope(text, (id) => deps.stores.keysetKeys.current().byId.get(id));
-          tokenText = envelope.refreshToken;
-          responseKey = envelope.responseKey;
-        } catch (err) {
-          throw envelopeError(err);
-        }
-      }
-      const outcome = decide(deps, tokenText, deps.clock.now());
-      exchange.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
-      recordTokenResponse(deps, 'refresh', exchange.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
-      if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
-        // Unauthenticated callers get one generic error for every failure (spec §4.3).
-        if (!exchange.client) throw new GenericError(Messages.errorRefreshingToken);
-        throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
-      }
-      const json = outcome.kind === 'refreshed' ? `{"body":${identityBodyJson(outcome.body)},"status":"success"}` : '{"status":"optout"}';
-      if (!responseKey) return { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
-      const sealed = encryptRefreshResponse(responseKey, json);
-      if (isOctetStream(exchange.headers['content-type'])) return { statusCode: 200, contentType: 'application/octet-stream', body: sealed };
-      return { statusCode: 200, contentType: 'text/plain', body: sealed.toString('base64') };
-    },
-  };
+/** An opened refresh body: the token text, and the key its reply is sealed with (none for a bare token). */
+class RefreshBody implements OpenedBody<string> {
+  constructor(
+    readonly payload: string,
+    private readonly responseKey: Buffer | undefined,
+    private readonly binary: boolean,
+  ) {}
+
+  seal(json: string | Buffer): Answer {
+    if (!this.responseKey) return { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
+    const sealed = encryptRefreshResponse(this.responseKey, typeof json === 'string' ? json : json.toString('utf8'));
+    return this.binary ? { statusCode: 200, contentType: 'application/octet-stream', body: sealed } : { statusCode: 200, contentType: 'text/plain', body: sealed.toString('base64') };
+  }
+}
+
+/** The refresh route's body form: the refresh envelope, or a bare legacy token. */
+const refreshToken: BodyForm<string> = {
+  open({ body, view, head }: BodyInput): RefreshBody {
+    const text = body.toString('utf8');
+    if (text.length !== REFRESH_ENVELOPE_LENGTH) return new RefreshBody(text, undefined, false);
+    try {
+      const envelope = decodeRefreshEnvelope(text, (id) => view.keysetKeys.byId.get(id));
+      return new RefreshBody(envelope.refreshToken, envelope.responseKey, isOctetStream(head.headers['content-type']));
+    } catch (err) {
+      throw envelopeError(err);
+    }
+  },
+};
+
+function refresh(input: RouteInput<string>): string {
+  const { deps } = input;
+  const outcome = decide(deps, input.view, input.payload, deps.clock.now());
+  input.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
+  recordTokenResponse(deps, 'refresh', input.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
+  if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
+    // Unauthenticated callers get one generic error for every failure (spec §4.3).
+    if (!input.client) throw new GenericError(Messages.errorRefreshingToken);
+    throw outcome.kind === 'invalid' ? new InvalidToken(Messages.invalidTokenPresented) : new ExpiredToken(Messages.expiredTokenPresented);
+  }
+  return outcome.kind === 'refreshed' ? `{"body":${identityBodyJson(outcome.body)},"status":"success"}` : '{"status":"optout"}';
+}
+
+export function refreshRoutes(): RouteSpec[] {
+  return [defineRoute({ method: 'POST', path: '/v2/token/refresh', auth: 'optional', body: refreshToken, handle: refresh })];
 }

@@ -23,6 +23,10 @@ export class LazyOptOutIndex implements OptOutLookup {
     return this.index;
   }
 
+  get isReady(): boolean {
+    return this.index !== undefined;
+  }
+
   ready(): Promise<void> {
     this.building ??= this.build();
     return this.building;

@@ -1,6 +1,8 @@
 /**
  * The operator's stores: one `SnapshotRef` per store, and which of them a configuration needs.
- * Route plugins read `deps.stores.<name>.current()` once per request.
+ * A request reads `stores.view()` once (the request pipeline does, before authentication): one
+ * object holding the snapshot of every store, rebuilt after any swap, so a request never mixes
+ * versions.
  */
 import type { OperatorConfig } from '../config/operator-config.ts';
 import { buildClientSnapshot, clientStore, type ClientSnapshot } from './client-store.ts';
@@ -30,7 +32,24 @@ import { SnapshotRef } from './snapshot-ref.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import type { StoreName } from './store-source.ts';
 
+/** The snapshot in force of every store a request reads, taken at one moment. */
+export interface StoreView {
+  readonly clients: ClientSnapshot;
+  readonly keysets: KeysetSnapshot;
+  readonly keysetKeys: KeysetKeySnapshot;
+  readonly salts: SaltSnapshot;
+  readonly sites: SiteSnapshot;
+  readonly cstgKeypairs: CstgKeypairSnapshot;
+  readonly services: ServiceSnapshot;
+  readonly serviceLinks: ServiceLinkSnapshot;
+  /** Undefined when the static config supplies lifetimes (see `OperatorStores.runtimeConfig`). */
+  readonly runtimeConfig: RuntimeConfigSnapshot | undefined;
+  readonly optout: OptOutSnapshot;
+}
+
 export interface OperatorStores {
+  /** Every store's snapshot in force; throws before the required stores are loaded. */
+  view(): StoreView;
   readonly clients: SnapshotRef<ClientSnapshot>;
   readonly keysets: SnapshotRef<KeysetSnapshot>;
   readonly keysetKeys: SnapshotRef<KeysetKeySnapshot>;
@@ -56,19 +75,39 @@ export interface StoreBinding<T extends Versioned = Versioned> {
 
 /** Fresh refs; optional stores start with an empty snapshot so routes never see "not loaded". */
 export function createOperatorStores(): OperatorStores {
-  return {
-    clients: new SnapshotRef(),
-    keysets: new SnapshotRef(),
-    keysetKeys: new SnapshotRef(),
-    salts: new SnapshotRef(),
-    sites: new SnapshotRef(buildSiteSnapshot([], 0)),
-    cstgKeypairs: new SnapshotRef(buildCstgKeypairSnapshot([], 0)),
-    services: new SnapshotRef(buildServiceSnapshot([], 0)),
-    serviceLinks: new SnapshotRef(buildServiceLinkSnapshot([], 0)),
-    runtimeConfig: new SnapshotRef(),
-    optout: new SnapshotRef(EMPTY_OPTOUT),
-    cloudKeys: new SnapshotRef(buildCloudKeySnapshot([], 0)),
+  let cached: StoreView | undefined;
+  const dropView = () => void (cached = undefined);
+  const ref = <T>(initial?: T) => new SnapshotRef<T>(initial, dropView);
+  const stores: OperatorStores = {
+    view: () => (cached ??= viewOf(stores)),
+    clients: ref(),
+    keysets: ref(),
+    keysetKeys: ref(),
+    salts: ref(),
+    sites: ref(buildSiteSnapshot([], 0)),
+    cstgKeypairs: ref(buildCstgKeypairSnapshot([], 0)),
+    services: ref(buildServiceSnapshot([], 0)),
+    serviceLinks: ref(buildServiceLinkSnapshot([], 0)),
+    runtimeConfig: ref(),
+    optout: ref(EMPTY_OPTOUT),
+    cloudKeys: ref(buildCloudKeySnapshot([], 0)),
   };
+  return stores;
+}
+
+function viewOf(s: OperatorStores): StoreView {
+  return Object.freeze({
+    clients: s.clients.current(),
+    keysets: s.keysets.current(),
+    keysetKeys: s.keysetKeys.current(),
+    salts: s.salts.current(),
+    sites: s.sites.current(),
+    cstgKeypairs: s.cstgKeypairs.current(),
+    services: s.services.current(),
+    serviceLinks: s.serviceLinks.current(),
+    runtimeConfig: s.runtimeConfig.peek(),
+    optout: s.optout.current(),
+  });
 }
 
 /** Empty client/key snapshots, for tests that build stores by hand. */

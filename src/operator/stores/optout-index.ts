@@ -37,6 +37,8 @@ export interface OptOutLookup {
   has(base64Key: string): boolean;
   /** Resolves once lookups answer without building anything (lazy-optout-index.ts). */
   ready(): Promise<void>;
+  /** True when lookups answer without building anything: `ready()` need not be awaited. */
+  readonly isReady: boolean;
 }
 
 const HASH_SIZE = 32;
@@ -323,6 +325,8 @@ export class OptOutIndex implements OptOutLookup {
   has(base64Key: string): boolean {
     return this.get(base64Key) !== undefined;
   }
+
+  readonly isReady = true;
 
   ready(): Promise<void> {
     return Promise.resolve();

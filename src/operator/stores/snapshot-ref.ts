@@ -5,7 +5,11 @@
 export class SnapshotRef<T> {
   private value: T | undefined;
 
-  constructor(initial?: T) {
+  /** `onSwap` runs after every swap (the operator's store view drops its cached copy). */
+  constructor(
+    initial?: T,
+    private readonly onSwap?: () => void,
+  ) {
     this.value = initial;
   }
 
@@ -27,5 +31,6 @@ export class SnapshotRef<T> {
 
   swap(next: T): void {
     this.value = next;
+    this.onSwap?.();
   }
 }

@@ -10,6 +10,7 @@ import { createRefreshResponseKey, encodeRefreshEnvelope } from '../../protocol/
 import { encodeRefreshTokenV3 } from '../../protocol/refresh-token.ts';
 import { SERVICE_OPERATOR } from '../../protocol/token-fields.ts';
 import type { OperatorDeps } from '../deps.ts';
+import type { StoreView } from '../stores/operator-stores.ts';
 import { NoActiveKey } from '../errors.ts';
 import { masterKey, refreshKey, selectSiteKey } from '../stores/key-selection.ts';
 import { effectiveRuntime } from '../stores/runtime-config-store.ts';
@@ -49,12 +50,12 @@ export function identityBodyJson(b: IdentityBody): string {
 }
 
 /** The raw UID a token for `flh` carries now (also used by validate and logout). */
-export function currentRawUidFor(deps: OperatorDeps, flh: Buffer, type: IdentityType, nowMs: number): Buffer {
-  const { entries, line } = saltLineFor(deps.stores.salts.current(), flh, nowMs);
+export function currentRawUidFor(deps: OperatorDeps, view: StoreView, flh: Buffer, type: IdentityType, nowMs: number): Buffer {
+  const { entries, line } = saltLineFor(view.salts, flh, nowMs);
   // A salt bucket (the common case) is read through the table's accessor: no entry is decoded.
   const salt = entries.currentSalt(line);
   if (salt !== null) return saltRawUid(flh, salt, { scope: deps.config.identityScope, type, identityV3: deps.config.identityV3 });
-  const runtime = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
+  const runtime = effectiveRuntime(deps.config, view.runtimeConfig);
   return currentRawUid(flh, entries.at(line), {
     scope: deps.config.identityScope,
     type,
@@ -63,16 +64,17 @@ export function currentRawUidFor(deps: OperatorDeps, flh: Buffer, type: Identity
   });
 }
 
-export function issueIdentity(deps: OperatorDeps, req: IdentityRequest, nowMs: number): IdentityBody {
-  const { lifetimes } = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
-  const keys = deps.stores.keysetKeys.current();
+/** Issues the tokens of `req` from the request's store view. */
+export function issueIdentity(deps: OperatorDeps, view: StoreView, req: IdentityRequest, nowMs: number): IdentityBody {
+  const { lifetimes } = effectiveRuntime(deps.config, view.runtimeConfig);
+  const keys = view.keysetKeys;
   const master = masterKey(keys, nowMs);
-  const site = selectSiteKey(deps.stores.keysets.current(), keys, req.siteId, nowMs);
+  const site = selectSiteKey(view.keysets, keys, req.siteId, nowMs);
   deps.metrics.siteKeysetStatusBy.get(site.status).inc();
   const refresh = refreshKey(keys, nowMs);
   if (!master || !site.key || !refresh) throw new NoActiveKey();
 
-  const rawUid = currentRawUidFor(deps, req.firstLevelHash, req.type, nowMs);
+  const rawUid = currentRawUidFor(deps, view, req.firstLevelHash, req.type, nowMs);
   const publisher = { siteId: req.siteId, publisherId: 0, clientKeyId: 0 };
   const identityExpires = nowMs + lifetimes.identityExpiresAfterSeconds * 1000;
   const refreshExpires = nowMs + lifetimes.refreshExpiresAfterSeconds * 1000;

@@ -1,10 +1,13 @@
 /**
  * An operator over the upstream local fixtures, v2 encryption ON unless overridden, with a
- * settable clock. Requests go through `app.inject()`; helpers build real v2 envelopes.
+ * settable clock, served by its production HTTP server on 127.0.0.1. Requests go over real
+ * sockets (`send`); helpers build real v2 envelopes.
  */
 import pino from 'pino';
 import { fixturesDir, localConfigPath } from '../../support/shared.ts';
-import { createOperator, type Operator, type OperatorOptions } from '../../../src/operator/operator-service.ts';
+import { sendHttp, type Reply, type SendOptions } from '../../support/http-send.ts';
+import { createOperator, listenOperator, type Operator, type OperatorOptions } from '../../../src/operator/operator-service.ts';
+import type { OperatorServer } from '../../../src/operator/http/server.ts';
 import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../../src/protocol/envelope-v2.ts';
 
 /** Keys and secrets of the fixture's clients.json. */
@@ -15,6 +18,11 @@ export const CLIENTS = {
 
 export interface TestOperator extends Operator {
   clock: { now: () => number; set(ms: number): void };
+  readonly server: OperatorServer;
+  readonly port: number;
+  /** One request over a real socket to the operator's server. */
+  send(o: SendOptions): Promise<Reply>;
+  close(): Promise<void>;
 }
 
 export const FIXTURE_NOW = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -30,7 +38,10 @@ export async function fixtureOperator(flags: OperatorOptions['flags'] = {}, extr
     logger: pino({ level: 'silent' }),
     ...extra,
   });
-  return { ...op, clock };
+  const { server, port } = await listenOperator(op, { port: 0, host: '127.0.0.1' });
+  // A test file that does not close its operator still ends.
+  server.server.unref();
+  return { ...op, clock, server, port, send: (o) => sendHttp(port, o), close: () => server.close(1000) };
 }
 
 export interface V2Call {
@@ -47,7 +58,7 @@ export async function callV2(op: TestOperator, call: V2Call) {
   const secret = Buffer.from(client.secret, 'base64');
   const payload = call.payload === undefined || call.payload === null ? null : typeof call.payload === 'string' ? call.payload : JSON.stringify(call.payload);
   const envelope = encodeRequestEnvelope(secret, { nowMs: op.clock.now(), payload });
-  const res = await op.app.inject({
+  const res = await op.send({
     method: 'POST',
     url: call.path,
     headers: {
