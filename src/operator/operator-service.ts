@@ -122,9 +122,13 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     metricsPort: metricsServer.port,
     close() {
       closing ??= (async () => {
+        // Readiness first (docs/deployment-guide.md "Upgrade"): /ops/healthcheck answers 503 at
+        // once, and the server keeps serving for shutdown_drain_ms, so a load balancer probing it
+        // moves its traffic away before the server stops accepting and closes.
+        health.set('http-server', false, 'shutting down');
+        if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
         op.refresher.stop();
         podMonitor?.stop();
-        health.set('http-server', false, 'shutting down');
         await Promise.all([op.app.close(), metricsServer.close()]);
       })();
       return closing;
