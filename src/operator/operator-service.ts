@@ -148,10 +148,15 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
     metricsPort: metricsServer.port,
     close() {
       closing ??= (async () => {
+        // Readiness first (docs/deployment-guide.md "Upgrade"): /ops/healthcheck answers 503 at
+        // once, and the server keeps serving for shutdown_drain_ms, so a load balancer probing it
+        // moves its traffic away before the server stops accepting and closes.
+        health.set('http-server', false, 'shutting down');
+        if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
         op.refresher.stop();
         podMonitor?.stop();
-        // Readiness first: the health check answers 503 while open connections drain.
-        health.set('http-server', false, 'shutting down');
+        // Then the server drains: no new connections, open requests finish, each connection
+        // closes after its answer; past the grace period the rest are answered 503 or closed.
         await Promise.all([server.close(SHUTDOWN_GRACE_MS), metricsServer.close()]);
       })();
       return closing;

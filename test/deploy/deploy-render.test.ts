@@ -58,7 +58,7 @@ test('render --target aks fills every placeholder and the result validates', () 
   assert.equal(pod.metadata.annotations['microsoft.containerinstance.virtualnode.ccepolicy'], Buffer.from(REGO).toString('base64'));
   const op = pod.spec.containers.find((c: { name: string }) => c.name === 'uid2-operator');
   assert.equal(op.image, 'myacr.azurecr.io/uid2-operator:1.0.0-azure-cc');
-  assert.deepEqual(op.env.map((e: { value: string }) => e.value), ['my-vn-aks-vault', 'my-vn-aks-opr-key-name', 'integ']);
+  assert.deepEqual(op.env.map((e: { value: string }) => e.value), ['my-vn-aks-vault', 'my-vn-aks-opr-key-name', 'integ', '5000']);
 });
 
 test('render takes values from the guide\'s environment variables and writes --out', () => {

@@ -46,6 +46,7 @@ function assertVirtualNodeLayout(objects: KubeObject[]): void {
       VAULT_NAME: 'VAULT_NAME_PLACEHOLDER',
       OPERATOR_KEY_SECRET_NAME: 'OPERATOR_KEY_SECRET_NAME_PLACEHOLDER',
       DEPLOYMENT_ENVIRONMENT: 'DEPLOYMENT_ENVIRONMENT_PLACEHOLDER',
+      shutdown_drain_ms: '5000',
     },
   );
   assert.deepEqual(op.ports.map((p: { containerPort: number }) => p.containerPort).sort(), [8080, 9080]);

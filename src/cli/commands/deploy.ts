@@ -23,7 +23,7 @@ import {
   type DeployValues,
 } from '../../azure/deploy-render.ts';
 
-const DEFAULT_TEMPLATES: Record<DeployTarget, string> = {
+export const DEFAULT_TEMPLATES: Record<DeployTarget, string> = {
   aks: fileURLToPath(new URL('../../../deploy/aks/operator.yaml', import.meta.url)),
   aci: fileURLToPath(new URL('../../../deploy/aci/operator.json', import.meta.url)),
 };
@@ -70,8 +70,13 @@ function render(opts: RenderOptions): void {
   if (values.ccePolicy) process.stderr.write(`policy digest (azure-cc enclave id): ${ccePolicyDigest(values.ccePolicy)}\n`);
 }
 
+/** The `deploy` group; deploy-policy.ts adds its subcommand to the same group. */
+export function deployCommand(program: Command): Command {
+  return program.commands.find((c) => c.name() === 'deploy') ?? program.command('deploy').description('Azure deployment artifacts (AKS virtual nodes, ACI)');
+}
+
 export function register(program: Command): void {
-  const deploy = program.command('deploy').description('Azure deployment artifacts (AKS virtual nodes, ACI)');
+  const deploy = deployCommand(program);
   const cmd = deploy
     .command('render')
     .description('fill the placeholders of deploy/aks/operator.yaml or deploy/aci/operator.json')

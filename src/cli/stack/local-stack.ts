@@ -37,6 +37,10 @@ export interface StackOptions {
   /** Needed for `storage: 'azure'`. */
   readonly azureConnectionString?: string;
   readonly healthTimeoutMs?: number;
+  /** `uid2 operator --workers` of each operator; default: the CPU count. */
+  readonly operatorWorkers?: number;
+  /** Further operator config keys as environment variables, e.g. `shutdown_drain_ms`. */
+  readonly operatorEnv?: Readonly<Record<string, string>>;
 }
 
 export interface StackSummary {
@@ -177,19 +181,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         return new ChildService({
           name: `operator-${i}`,
           // The data set's operator config supplies the demo settings; the environment adds attested mode.
-          args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE)],
+          args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE), ...(options.operatorWorkers ? ['--workers', String(options.operatorWorkers)] : [])],
           url: `http://127.0.0.1:${port}`,
-          env: operatorEnv({
-            index: i,
-            coreUrl,
-            optoutUrl: optout.url,
-            operatorKey,
-            port,
-            metricsPort,
-            refreshMs,
-            optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
-            platform: platform.operatorEnv,
-          }),
+          env: {
+            ...operatorEnv({
+              index: i,
+              coreUrl,
+              optoutUrl: optout.url,
+              operatorKey,
+              port,
+              metricsPort,
+              refreshMs,
+              optoutRefreshSeconds: options.optoutRefreshSeconds ?? Math.max(1, Math.round(refreshMs / 1000)),
+              platform: platform.operatorEnv,
+            }),
+            ...options.operatorEnv,
+          },
           logFile: join(logs, `operator-${i}.log`),
         });
       }).then((op) => ({ op, metrics: `http://127.0.0.1:${metricsPort}/metrics` }));

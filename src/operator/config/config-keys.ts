@@ -84,6 +84,8 @@ export const CONFIG_KEYS = {
   // Kubernetes pre-stop marker (spec §13.1 PodTerminationMonitor): upstream hard-codes the file.
   pod_termination_check_interval: int(3000),
   pod_termination_file: str('/app/pod_terminating/pod_terminating'),
+  // Not upstream: on SIGTERM, /ops/healthcheck answers 503 this long before the server closes (0 = off).
+  shutdown_drain_ms: int(0),
   port: int(8080),
   metrics_port: int(9080),
   port_offset: int(0),

@@ -76,6 +76,8 @@ export interface OperatorConfig {
   readonly uidInstanceIdPrefix: string;
   /** Health turns 503 while `file` exists, checked every `checkIntervalMs` (spec §13.1); no file = off. */
   readonly podTermination: { readonly file: string | undefined; readonly checkIntervalMs: number };
+  /** On close: health answers 503 and the server keeps serving this long first, so load balancers move away. */
+  readonly shutdownDrainMs: number;
   readonly port: number;
   readonly metricsPort: number;
   readonly host: string;
@@ -86,6 +88,12 @@ function positive(raw: RawConfig, key: keyof RawConfig): number | undefined {
   const v = raw[key];
   if (v === null || v === undefined) return undefined;
   if (typeof v !== 'number' || v <= 0) throw new ConfigError(`"${key}" must be a positive integer (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+function nonNegative(raw: RawConfig, key: keyof RawConfig): number {
+  const v = raw[key] ?? 0;
+  if (typeof v !== 'number' || v < 0) throw new ConfigError(`"${key}" must be 0 or a positive integer (got ${JSON.stringify(v)})`);
   return v;
 }
 
@@ -240,6 +248,7 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
       file: optionalString(raw, 'pod_termination_file'),
       checkIntervalMs: positive(raw, 'pod_termination_check_interval') ?? 3000,
     }),
+    shutdownDrainMs: nonNegative(raw, 'shutdown_drain_ms'),
     port: port(raw, 'port', offset),
     metricsPort: port(raw, 'metrics_port', offset),
     host: required<string>(raw, 'host'),

@@ -68,6 +68,21 @@ function optionalString(o: Json, key: string): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+/**
+ * Core's reason for a 401/403 (`{"status":"enclave id not registered",...}`, spec §2.1), so the
+ * log says whether the key or the enclave id was refused. Core's fixed reason texts hold no
+ * secret; anything long or unprintable is left out.
+ */
+function coreReason(text: string): string | undefined {
+  try {
+    const body: unknown = JSON.parse(text);
+    const status = isObject(body) ? optionalString(body, 'status') : undefined;
+    return status !== undefined && /^[\x20-\x7e]{1,120}$/.test(status) ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class AttestationClient {
   private currentAttestation: Attestation | undefined;
   private inFlight: Promise<Attestation> | undefined;
@@ -150,7 +165,8 @@ export class AttestationClient {
     }
     const text = await response.text().catch(() => '');
     if (response.status === 401 || response.status === 403) {
-      throw new AttestationError('attestation_failure', `Core rejected the attestation with HTTP ${response.status}`, response.status);
+      const reason = coreReason(text);
+      throw new AttestationError('attestation_failure', `Core rejected the attestation with HTTP ${response.status}${reason ? ` (${reason})` : ''}`, response.status);
     }
     if (response.status !== 200) throw new AttestationError('retryable', `Core answered HTTP ${response.status}`, response.status);
     return this.parseSuccess(text, keyPair.decrypt);

@@ -39,7 +39,7 @@ export class AttestationShutdownPolicy {
       return;
     }
     if (outcome === 'attestation_failure') {
-      this.o.logger.fatal('Core rejected the attestation (HTTP 401/403): operator key revoked or invalid; shutting down');
+      this.o.logger.fatal('Core rejected the attestation (HTTP 401/403): operator key revoked or invalid, or this release\'s enclave id is not registered (retired); shutting down');
       this.o.exit(1, 'attestation rejected');
       return;
     }
