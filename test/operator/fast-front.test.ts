@@ -215,7 +215,7 @@ test('the fast front records the same metrics as the fastify hooks', async () =>
   assert.match(text, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200"[^}]*\} [1-9]/);
   assert.match(text, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="401"[^}]*\} [1-9]/);
   assert.match(text, new RegExp(`uid2_client_sdk_versions_total\\{[^}]*client_version="${version.replace(/\./g, '\\.')}"[^}]*\\} 1`));
-  assert.match(text, /uid2_token_response_status_count\{site_id="999",token_endpoint="generate",token_response_status="success"/);
+  assert.match(text, /uid2_token_response_status_count_total\{site_id="999",[^}]*token_endpoint="GenerateV2",token_response_status="Success"/);
 });
 
 test('identityBodyJson writes exactly JSON.stringify of an identity body', async () => {

@@ -1,12 +1,15 @@
 /**
- * Metrics and the error log line of every answered request (spec §13.2, §13.3), shared by the
- * fastify `onResponse` hook and the hot-route front (fast-front.ts). The log line names status,
- * site and path; it never includes a key, secret, token or identity.
+ * Metrics, the API usage log and the error log line of every answered request (spec §13.2,
+ * §13.3), shared by the fastify `onResponse` hook and the hot-route front (fast-front.ts): the one
+ * per-request observation point. The log line names status, site and path; it never includes a
+ * key, secret, token or identity.
  */
 import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
+import type { UsageLog } from '../metrics/usage-log.ts';
+import { clientVersionOf } from './client-version.ts';
 import type { ErrorInfo } from './request-context.ts';
 
 export interface ResponseObservation {
@@ -21,7 +24,19 @@ export interface ResponseObservation {
   readonly url: string;
   /** For the log line of an error (4xx/5xx) only; callers may omit it for other answers. */
   readonly caller: CallerDetails | undefined;
+  /** The API key's contact when the request was authenticated (usage log). */
+  readonly apiContact?: string;
+  /**
+   * Headers the usage log reads (Referer, X-UID2-Client-Version) on every answer; without them
+   * it falls back to `caller`'s, and a request without either counts under domain `unknown`.
+   */
+  readonly headers?: UsageHeaders;
 }
+
+export type UsageHeaders = Partial<Pick<IncomingHttpHeaders, 'referer' | 'x-uid2-client-version'>>;
+
+/** CSTG records its own usage line: its domain is the Origin or app name (routes/cstg.ts). */
+const SELF_RECORDED = '/v2/token/client-generate';
 
 /** The caller's address (X-Forwarded-For honoured) and headers; a fastify request is one. */
 export interface CallerDetails {
@@ -36,6 +51,8 @@ export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: Res
     series.requests.inc();
     series.duration.observe(o.elapsedMs / 1000);
   }
+  const usage = metrics.usage;
+  if (usage !== undefined && o.route !== SELF_RECORDED) recordUsage(usage, o);
   if (o.statusCode < 400) return;
   logger.warn(
     {
@@ -51,6 +68,19 @@ export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: Res
   );
 }
 
+function recordUsage(usage: UsageLog, o: ResponseObservation): void {
+  const headers = o.headers ?? o.caller?.headers;
+  const query = o.url.indexOf('?');
+  const version = headers?.['x-uid2-client-version'];
+  usage.record({
+    path: query < 0 ? o.url : o.url.slice(0, query),
+    siteId: o.siteId,
+    apiContact: o.apiContact,
+    domain: usage.hostOf(headers?.referer),
+    clientVersion: typeof version === 'string' && version.length > 0 ? version : query < 0 ? undefined : clientVersionOf({ headers: {}, url: o.url }),
+  });
+}
+
 export function installResponseObserver(app: FastifyInstance, metrics: OperatorMetrics, logger: Logger): void {
   // Callback style, not async: no promise per request on the hot path (issue 6).
   app.addHook('onResponse', (request, reply, done) => {
@@ -63,6 +93,8 @@ export function installResponseObserver(app: FastifyInstance, metrics: OperatorM
       errorInfo: request.errorInfo,
       url: request.url,
       caller: request,
+      apiContact: request.client?.contact,
+      headers: request.headers,
     });
     done();
   });

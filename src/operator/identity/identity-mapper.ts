@@ -15,6 +15,7 @@ import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import type { OptOutSnapshot } from '../stores/optout-store.ts';
 import { saltFileAt, type SaltSnapshot } from '../stores/salt-store.ts';
 import type { SaltTable } from '../stores/salt-table.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
 import { isOptedOut, isOptedOutBase64 } from '../tokens/test-identities.ts';
 import { BucketPlan, bucketPlan } from './bucket-plan.ts';
 import { INVALID_JSON, mappedJson, OPTED_OUT_JSON } from './map-v3-json.ts';
@@ -54,7 +55,7 @@ export interface IdentityMapper {
 
 export function createIdentityMapper(deps: OperatorDeps): IdentityMapper {
   const nowMs = deps.clock.now();
-  const salts = deps.stores.salts.current();
+  const salts = saltsInForce(deps, nowMs);
   const optout = deps.stores.optout.current();
   const runtime = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
   const { entries } = saltFileAt(salts.files, nowMs);

@@ -13,6 +13,7 @@
 import type { ClientRecord, Role } from '../../auth/index.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { Unauthorized } from '../errors.ts';
+import type { ServiceLinkNames } from '../metrics/mapping-metrics.ts';
 import { serviceLinkKey } from '../stores/service-store.ts';
 
 export const INVALID_LINK_ID = 'Invalid link_id';
@@ -30,4 +31,12 @@ export function isServiceLinkAllowed(deps: OperatorDeps, client: ClientRecord, p
 /** Throws the upstream 401 `{"status":"unauthorized","message":"Invalid link_id"}` when not allowed. */
 export function checkServiceLink(deps: OperatorDeps, client: ClientRecord | undefined, payload: Record<string, unknown>, role: Role): void {
   if (client && !isServiceLinkAllowed(deps, client, payload, role)) throw new Unauthorized(INVALID_LINK_ID);
+}
+
+/** The service and link names of a request made through a service link (upstream metrics labels). */
+export function serviceLinkNamesOf(deps: OperatorDeps, client: ClientRecord | undefined, payload: Record<string, unknown>): ServiceLinkNames | undefined {
+  if (!client || client.serviceId === 0 || typeof payload.link_id !== 'string') return undefined;
+  const link = deps.stores.serviceLinks.current().byKey.get(serviceLinkKey(client.serviceId, payload.link_id));
+  if (link === undefined) return undefined;
+  return { serviceName: deps.stores.services.current().byId.get(client.serviceId)?.name ?? '', linkName: link.name };
 }

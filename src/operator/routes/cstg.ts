@@ -4,19 +4,54 @@
  * secret (no timestamp/nonce). Registered only when `client_side_token_generate=true`.
  */
 import type { KeyObject } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { cstgSharedSecret, decryptCstgPayload, encryptCstgResponse, parseCstgPrivateKey } from '../../protocol/cstg.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { firstLevelHash } from '../../protocol/first-level-hash.ts';
 import { parseIdentity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
-import { ClientError, InvalidAppName, InvalidHttpOrigin, Messages, Unauthorized } from '../errors.ts';
+import { ClientError, InvalidAppName, InvalidHttpOrigin, Messages, NoActiveKey, Unauthorized } from '../errors.ts';
 import { rawBody } from '../http/raw-body.ts';
 import type { CstgKeypair } from '../stores/cstg-keypair-store.ts';
 import { isAppNameAllowed, isOriginAllowed } from '../tokens/cstg-origin.ts';
 import { PrivacyBits, issueIdentity } from '../tokens/identity-tokens.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
-import { recordTokenResponse } from '../tokens/token-metrics.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
+import { platformTypeOf, recordTokenResponse, type TokenResponseStatus } from '../tokens/token-metrics.ts';
+
+const PATH = '/v2/token/client-generate';
+
+/** Upstream's `TokenResponseStatsCollector.ResponseStatus` of each CSTG client error, by message. */
+const STATUS_OF_MESSAGE: Readonly<Record<string, TokenResponseStatus>> = {
+  'json payload expected but not found': 'PayloadHasNoBody',
+  'json payload is not valid': 'BadJsonPayload',
+  'bad subscription_id': 'BadSubscriptionId',
+  'required parameters: payload, iv, public_key': 'MissingParams',
+  'bad public key': 'BadPublicKey',
+  'bad iv': 'BadIV',
+  'payload decryption failed': 'BadPayload',
+  'encrypted payload contains invalid json': 'BadPayload',
+  'phone support not enabled': 'BadPayload',
+};
+
+/** What one request learnt, for its metrics and usage line (recorded however it ends). */
+interface CstgContext {
+  siteId: number | undefined;
+  /** Set where the status is not told by the error alone. */
+  status: TokenResponseStatus | undefined;
+  appName: string | undefined;
+}
+
+function statusOf(err: unknown, ctx: CstgContext): TokenResponseStatus | undefined {
+  if (ctx.status !== undefined) return ctx.status;
+  if (err instanceof InvalidHttpOrigin) return 'InvalidHttpOrigin';
+  if (err instanceof InvalidAppName) return 'InvalidAppName';
+  if (err instanceof Unauthorized) return 'Unauthorized';
+  if (err instanceof NoActiveKey) return 'NoActiveKey';
+  // An invalid identifier answers 400 without a status, as upstream's `isTokenInputValid`.
+  if (err instanceof ClientError) return err.message === Messages.invalidIdentifier ? undefined : (STATUS_OF_MESSAGE[err.message] ?? 'Unknown');
+  return 'Unknown';
+}
 
 /** Parsed private keys, per keypair record (records are immutable snapshot members). */
 const privateKeys = new WeakMap<CstgKeypair, KeyObject>();
@@ -57,63 +92,94 @@ function asClientError(err: unknown): never {
 }
 
 export async function cstgRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
-  app.post('/v2/token/client-generate', async (request, reply) => {
-    const req = parseBody(rawBody(request.body));
-    const subscriptionId = str(req.subscription_id);
-    const pair = subscriptionId === undefined ? undefined : deps.stores.cstgKeypairs.current().bySubscriptionId.get(subscriptionId);
-    if (!pair) throw new ClientError('bad subscription_id');
-    request.siteId = pair.siteId;
-    if (pair.disabled) throw new Unauthorized('Unauthorized');
-
-    const appName = typeof req.app_name === 'string' ? req.app_name : undefined;
-    if (deps.config.cstgDomainNameCheckEnabled) {
-      const site = deps.stores.sites.current().byId.get(pair.siteId);
-      if (appName !== undefined) {
-        if (!isAppNameAllowed(site, appName)) throw new InvalidAppName('unexpected app name');
-      } else if (!isOriginAllowed(site, request.headers.origin)) {
-        throw new InvalidHttpOrigin('unexpected http origin');
-      }
-    }
-
-    // Only absent (or null) fields are "missing"; an empty string fails its own check (spec §9).
-    const payload = present(req.payload);
-    const iv = present(req.iv);
-    const publicKey = present(req.public_key);
-    if (payload === undefined || iv === undefined || publicKey === undefined) throw new ClientError('required parameters: payload, iv, public_key');
-    const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
-
-    let secret: Buffer;
-    let plain: Record<string, unknown>;
+  app.post(PATH, async (request, reply) => {
+    const ctx: CstgContext = { siteId: undefined, status: undefined, appName: undefined };
+    let platform = platformTypeOf(request.headers);
     try {
-      secret = cstgSharedSecret(privateKeyOf(pair), publicKey);
-      plain = decryptCstgPayload(secret, { payload, iv, timestampMs, appName });
+      const answer = generate(deps, request, ctx);
+      if (ctx.appName !== undefined) platform = 'InApp';
+      recordTokenResponse(deps, 'ClientSideTokenGenerateV2', ctx.siteId, answer.status, platform);
+      return reply.type('text/plain').send(answer.sealed);
     } catch (err) {
-      asClientError(err);
+      if (ctx.appName !== undefined) platform = 'InApp';
+      const status = statusOf(err, ctx);
+      if (status !== undefined) recordTokenResponse(deps, 'ClientSideTokenGenerateV2', ctx.siteId, status, platform);
+      throw err;
+    } finally {
+      // Counted per domain or app name (metrics/usage-log.ts); there is no API key, so no contact.
+      const usage = deps.metrics.usage;
+      usage?.record({
+        path: PATH,
+        siteId: ctx.siteId,
+        apiContact: undefined,
+        domain: ctx.appName !== undefined ? usage.appName(ctx.appName) : usage.hostOf(request.headers.origin),
+        clientVersion: undefined,
+      });
     }
-
-    const hasEmail = plain.email_hash !== undefined && plain.email_hash !== null;
-    const hasPhone = plain.phone_hash !== undefined && plain.phone_hash !== null;
-    if (hasEmail === hasPhone) throw new ClientError('please provide exactly one of: email_hash, phone_hash');
-    if (hasPhone && !deps.config.enablePhoneSupport) throw new ClientError('phone support not enabled');
-    const identity = parseIdentity(hasEmail ? 'email_hash' : 'phone_hash', hasEmail ? plain.email_hash : plain.phone_hash);
-    if (!identity) throw new ClientError(Messages.invalidIdentifier);
-
-    const now = deps.clock.now();
-    const salts = deps.stores.salts.current();
-    const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
-    let json: string;
-    if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
-      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'optout');
-      json = JSON.stringify({ status: 'optout' });
-    } else {
-      const body = issueIdentity(
-        deps,
-        { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId: pair.siteId, privacyBits: PrivacyBits.clientSide, establishedMs: now },
-        now,
-      );
-      recordTokenResponse(deps, 'client_side_token_generate', pair.siteId, 'success');
-      json = JSON.stringify({ status: 'success', body });
-    }
-    return reply.type('text/plain').send(encryptCstgResponse(secret, json));
   });
+}
+
+/** The CSTG steps in upstream order; the encrypted answer and its status. */
+function generate(deps: OperatorDeps, request: FastifyRequest, ctx: CstgContext): { sealed: string; status: TokenResponseStatus } {
+  const req = parseBody(rawBody(request.body));
+  const subscriptionId = str(req.subscription_id);
+  const pair = subscriptionId === undefined ? undefined : deps.stores.cstgKeypairs.current().bySubscriptionId.get(subscriptionId);
+  const appName = typeof req.app_name === 'string' ? req.app_name : undefined;
+  ctx.appName = appName;
+  if (!pair) throw new ClientError('bad subscription_id');
+  request.siteId = pair.siteId;
+  ctx.siteId = pair.siteId;
+  if (pair.disabled) throw new Unauthorized('Unauthorized');
+
+  if (deps.config.cstgDomainNameCheckEnabled) {
+    const site = deps.stores.sites.current().byId.get(pair.siteId);
+    if (appName !== undefined) {
+      if (!isAppNameAllowed(site, appName)) {
+        deps.rejectedOrigins?.rejected(pair.siteId, appName);
+        throw new InvalidAppName('unexpected app name');
+      }
+    } else if (!isOriginAllowed(site, request.headers.origin)) {
+      deps.rejectedOrigins?.rejected(pair.siteId, request.headers.origin);
+      throw new InvalidHttpOrigin('unexpected http origin');
+    }
+  }
+
+  // Only absent (or null) fields are "missing"; an empty string fails its own check (spec §9).
+  const payload = present(req.payload);
+  const iv = present(req.iv);
+  const publicKey = present(req.public_key);
+  if (payload === undefined || iv === undefined || publicKey === undefined) throw new ClientError('required parameters: payload, iv, public_key');
+  const timestampMs = typeof req.timestamp === 'number' && Number.isSafeInteger(req.timestamp) ? req.timestamp : 0;
+
+  let secret: Buffer;
+  let plain: Record<string, unknown>;
+  try {
+    secret = cstgSharedSecret(privateKeyOf(pair), publicKey);
+    plain = decryptCstgPayload(secret, { payload, iv, timestampMs, appName });
+  } catch (err) {
+    asClientError(err);
+  }
+
+  const hasEmail = plain.email_hash !== undefined && plain.email_hash !== null;
+  const hasPhone = plain.phone_hash !== undefined && plain.phone_hash !== null;
+  if (hasEmail === hasPhone) {
+    ctx.status = hasEmail ? 'BadPayload' : 'MissingParams';
+    throw new ClientError('please provide exactly one of: email_hash, phone_hash');
+  }
+  if (hasPhone && !deps.config.enablePhoneSupport) throw new ClientError('phone support not enabled');
+  const identity = parseIdentity(hasEmail ? 'email_hash' : 'phone_hash', hasEmail ? plain.email_hash : plain.phone_hash);
+  if (!identity) throw new ClientError(Messages.invalidIdentifier);
+
+  const now = deps.clock.now();
+  const salts = saltsInForce(deps, now);
+  const flh = firstLevelHash(identity.hash, salts.firstLevelSalt);
+  if (isOptedOut(salts, deps.stores.optout.current(), flh, 'generate')) {
+    return { sealed: encryptCstgResponse(secret, JSON.stringify({ status: 'optout' })), status: 'OptOut' };
+  }
+  const body = issueIdentity(
+    deps,
+    { scope: deps.config.identityScope, type: identity.type, firstLevelHash: flh, siteId: pair.siteId, privacyBits: PrivacyBits.clientSide, establishedMs: now },
+    now,
+  );
+  return { sealed: encryptCstgResponse(secret, JSON.stringify({ status: 'success', body })), status: 'Success' };
 }

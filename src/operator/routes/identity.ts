@@ -11,7 +11,10 @@ import { requireRole } from '../http/role-check.ts';
 import { v2Payload } from '../http/v2-envelope.ts';
 import { mapV2Batch, mapV3Batch } from '../identity/batch-mapper.ts';
 import { createIdentityMapper } from '../identity/identity-mapper.ts';
-import { checkServiceLink } from '../identity/service-link-check.ts';
+import { checkServiceLink, serviceLinkNamesOf } from '../identity/service-link-check.ts';
+import { emptyTally, type MapTally } from '../metrics/mapping-metrics.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
+import { apiContactOf } from '../tokens/token-metrics.ts';
 import { modifiedBuckets, parseSinceTimestamp } from './bucket-listing.ts';
 
 const PHONE_FIELDS: ReadonlySet<IdentityField> = new Set(['phone', 'phone_hash']);
@@ -68,6 +71,13 @@ function v3Input(payload: Record<string, unknown> | null, phoneSupport: boolean)
   return input;
 }
 
+/** Upstream's identity map series (`recordIdentityMapStats`) and the raw UID versions returned. */
+function recordMap(deps: OperatorDeps, request: FastifyRequest, payload: Record<string, unknown>, tally: MapTally): void {
+  deps.metrics.mapping.identityMap(apiContactOf(request.client), tally, serviceLinkNamesOf(deps, request.client, payload));
+  deps.metrics.tokens.rawUids('v2', tally.v2RawUids);
+  deps.metrics.tokens.rawUids(deps.config.identityV3 ? 'v3' : 'v4', tally.perItemMapped);
+}
+
 export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): Promise<void> {
   const mapper = { onRequest: requireRole(deps, 'MAPPER') };
   const phoneSupport = deps.config.enablePhoneSupport;
@@ -77,7 +87,9 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     const { field, values } = v2Input(payload, phoneSupport);
     checkServiceLink(deps, request.client, payload, 'MAPPER');
     // The staged batch mapper (issue 6); items it does not cover take the per-item path.
-    const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps), field, values);
+    const tally = emptyTally();
+    const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps), field, values, tally);
+    recordMap(deps, request, payload, tally);
     return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
   });
 
@@ -87,7 +99,9 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     checkServiceLink(deps, request.client, payload ?? {}, 'MAPPER');
     // The answer is written as JSON bytes by the staged batch mapper: the same bytes as
     // serializing success(body) with the fields in IDENTITY_FIELDS order.
-    const json = mapV3Batch(createIdentityMapper(deps), input, '{"status":"success","body":{', '}}');
+    const tally = emptyTally();
+    const json = mapV3Batch(createIdentityMapper(deps), input, '{"status":"success","body":{', '}}', tally);
+    recordMap(deps, request, payload ?? {}, tally);
     reply.type('application/json; charset=utf-8');
     return json;
   });
@@ -97,6 +111,7 @@ export async function identityRoutes(app: FastifyInstance, deps: OperatorDeps): 
     if (since === undefined || since === null) throw new ClientError(IdentityMessages.missingSince);
     const sinceMs = typeof since === 'string' ? parseSinceTimestamp(since) : undefined;
     if (sinceMs === undefined) throw new ClientError(IdentityMessages.invalidSince);
-    return success(modifiedBuckets(deps.stores.salts.current(), sinceMs, deps.clock.now()));
+    const now = deps.clock.now();
+    return success(modifiedBuckets(saltsInForce(deps, now), sinceMs, now));
   });
 }

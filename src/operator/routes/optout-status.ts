@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError } from '../errors.ts';
 import { requireRole } from '../http/role-check.ts';
+import { apiContactOf } from '../tokens/token-metrics.ts';
 
 export const OptoutStatusMessages = {
   invalidBody: 'Invalid request body',
@@ -32,6 +33,7 @@ export async function optoutStatusRoutes(app: FastifyInstance, deps: OperatorDep
       const seconds = optout.byAdvertisingId.get(id);
       if (seconds !== undefined) optedOut.push({ advertising_id: id, opted_out_since: seconds * 1000 });
     }
+    deps.metrics.mapping.optoutStatus(apiContactOf(request.client), ids.length, optedOut.length);
     return { status: 'success', body: { opted_out: optedOut } };
   });
 }

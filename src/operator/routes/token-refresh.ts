@@ -4,26 +4,32 @@
  * A 388-char body is the refresh envelope, answered with AES-GCM(refresh_response_key, JSON) and
  * no timestamp/nonce; any other body is a bare legacy token answered in plain JSON.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { REFRESH_ENVELOPE_LENGTH, decodeRefreshEnvelope, encryptRefreshResponse } from '../../protocol/refresh-envelope.ts';
 import { decodeRefreshToken, type DecodedRefreshToken } from '../../protocol/refresh-token.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, OperatorError } from '../errors.ts';
 import { JSON_CONTENT_TYPE } from '../http/error-handler.ts';
-import type { HotRoute } from '../http/hot-route.ts';
+import type { Exchange, HotRoute } from '../http/hot-route.ts';
 import { isOctetStream } from '../http/raw-body.ts';
 import { identityBodyJson, issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
-import { recordTokenResponse } from '../tokens/token-metrics.ts';
+import { effectiveRuntime } from '../stores/runtime-config-store.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
+import { apiContactOf, platformTypeOf, recordTokenResponse, siteNameOf } from '../tokens/token-metrics.ts';
 
 /** Tokens established before this are "deprecated" and answered as opted out (spec §4.3). */
 const DEPRECATED_BEFORE_MS = Date.UTC(2021, 2, 8, 17, 0, 0);
 
 type RefreshOutcome =
-  | { kind: 'refreshed'; body: IdentityBody; siteId: number }
+  | { kind: 'refreshed'; body: IdentityBody; siteId: number; createdMs: number }
   | { kind: 'optout'; siteId: number }
   | { kind: 'invalid' }
   | { kind: 'expired'; siteId: number };
+
+/** Upstream `TokenResponseStatsCollector.recordRefresh` statuses. */
+const STATUS = { refreshed: 'Success', optout: 'OptOut', invalid: 'InvalidToken', expired: 'ExpiredToken' } as const;
 
 /** Maps envelope decode failures onto the four upstream messages (spec §4.3). */
 function envelopeError(err: unknown): OperatorError {
@@ -37,7 +43,7 @@ function envelopeError(err: unknown): OperatorError {
   return new ClientError('Invalid data: Check encryption method and encryption key.');
 }
 
-function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOutcome {
+function decide(deps: OperatorDeps, tokenText: string, nowMs: number, client: Exchange['client']): RefreshOutcome {
   const keys = deps.stores.keysetKeys.current();
   let token: DecodedRefreshToken;
   try {
@@ -46,11 +52,13 @@ function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOu
     if (isProtocolError(err)) return { kind: 'invalid' };
     throw err;
   }
+  // Upstream counts every decoded token, under the caller's site when it sent a key.
+  deps.metrics.tokens.refreshTokenReceived(client?.siteId ?? token.siteId, token.version);
   if (token.scope !== deps.config.identityScope) return { kind: 'invalid' };
   const siteId = token.siteId;
   if (token.establishedMs < DEPRECATED_BEFORE_MS) return { kind: 'optout', siteId };
   if (token.expiresMs < nowMs) return { kind: 'expired', siteId };
-  if (isOptedOut(deps.stores.salts.current(), deps.stores.optout.current(), token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
+  if (isOptedOut(saltsInForce(deps, nowMs), deps.stores.optout.current(), token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
   const body = issueIdentity(
     deps,
     {
@@ -63,7 +71,26 @@ function decide(deps: OperatorDeps, tokenText: string, nowMs: number): RefreshOu
     },
     nowMs,
   );
-  return { kind: 'refreshed', body, siteId };
+  return { kind: 'refreshed', body, siteId, createdMs: token.createdMs };
+}
+
+/** What upstream records for one refresh answer (token-flow-metrics.ts). */
+function recordRefresh(deps: OperatorDeps, exchange: Exchange, outcome: RefreshOutcome, nowMs: number): void {
+  const headers = exchange.headers as Partial<IncomingHttpHeaders>;
+  // The metrics site is the caller's when it sent a key, else the token's (upstream `SiteId`).
+  const siteId = exchange.client?.siteId ?? exchange.siteId;
+  recordTokenResponse(deps, 'RefreshV2', siteId, STATUS[outcome.kind], platformTypeOf(headers));
+  if (outcome.kind !== 'refreshed' || siteId === undefined) return;
+  const seconds = Math.floor((nowMs - outcome.createdMs) / 1000);
+  const { lifetimes } = effectiveRuntime(deps.config, deps.stores.runtimeConfig.peek());
+  deps.metrics.tokens.refreshed({
+    siteId,
+    siteName: siteNameOf(deps, siteId),
+    apiContact: apiContactOf(exchange.client),
+    hasOriginHeader: headers.origin !== undefined,
+    seconds,
+    isExpired: seconds > lifetimes.identityExpiresAfterSeconds,
+  });
 }
 
 /** The route as a hot route (hot-route.ts): served by fastify and by the fast front alike. */
@@ -84,9 +111,10 @@ export function refreshRoute(deps: OperatorDeps): HotRoute {
           throw envelopeError(err);
         }
       }
-      const outcome = decide(deps, tokenText, deps.clock.now());
+      const nowMs = deps.clock.now();
+      const outcome = decide(deps, tokenText, nowMs, exchange.client);
       exchange.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
-      recordTokenResponse(deps, 'refresh', exchange.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
+      recordRefresh(deps, exchange, outcome, nowMs);
       if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
         // Unauthenticated callers get one generic error for every failure (spec §4.3).
         if (!exchange.client) throw new GenericError(Messages.errorRefreshingToken);
