@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
-import type { UsageLog } from '../metrics/usage-log.ts';
+import { safePath, type UsageLog } from '../metrics/usage-log.ts';
 import { clientVersionOf } from './client-version.ts';
 import type { ErrorInfo } from './request-context.ts';
 
@@ -58,7 +58,8 @@ export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: Res
     {
       errorStatus: o.errorInfo?.status,
       siteId: o.siteId,
-      path: o.url.split('?')[0],
+      // A path that is no route can carry anything (an identity typed into the URL): shape-checked.
+      path: safePath(o.url.split('?')[0]!),
       statusCode: o.statusCode,
       message: o.errorInfo?.message,
       clientAddress: o.caller?.ip,

@@ -70,6 +70,11 @@ class EndpointStat {
   ) {}
 }
 
+/** The path as logged: as given when it has the shape of a path, else `/invalid` (no identity can pass). */
+export function safePath(path: string): string {
+  return SAFE_PATH.test(path) && !DIGIT_RUN.test(path) ? path : '/invalid';
+}
+
 /** Upstream's split of a path into API version and endpoint (`/v2/token/generate` → v2, token/generate). */
 export function splitPath(path: string): { apiVersion: string; endpoint: string } {
   if (path.length > 1 && path[1] === 'v') {
@@ -148,7 +153,7 @@ export class UsageLog {
         }
         return undefined;
       }
-      if (!SAFE_PATH.test(path) || DIGIT_RUN.test(path)) path = '/invalid';
+      path = safePath(path);
       bySite = this.paths.get(path);
       if (bySite === undefined) this.invalidPaths++;
     }
