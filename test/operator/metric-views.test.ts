@@ -109,3 +109,21 @@ test('a summary exports _count, _sum and a windowed _max gauge, as Micrometer do
   assert.equal(families.get('inputs_max')!.samples[0]!.value, 0, 'nothing observed in the window');
   assert.equal(families.get('inputs')!.samples[0]!.value, 2);
 });
+
+test('state gauges read the stores at scrape time: salts in force, active site keys, app_status', async () => {
+  const { fixtureOperator } = await import('./support/operator-fixture.ts');
+  const op = await fixtureOperator();
+  try {
+    const families = parseExposition(await op.deps.metrics.registry.metrics());
+    const value = (name: string) => families.get(name)!.samples[0]!.value;
+    // The fixture clock is in 2026: the salt file effective 1745907348982 is in force.
+    assert.equal(value('uid2_second_level_salt_current_effective'), 1745907348982);
+    assert.equal(value('uid2_second_level_salt_last_updated_max'), 1811548800001);
+    assert.equal(value('uid2_second_level_salt_last_updated_min'), 1786924800001);
+    const sites = families.get('uid2_encryption_key_activates')!.samples.map((s) => s.labels.site_id);
+    assert.ok(sites.includes('123') && sites.includes('-1'), `sites with an active key: ${sites.join(',')}`);
+    assert.deepEqual(families.get('app_status')!.samples.map((s) => [s.labels.version, s.value]), [[process.env.IMAGE_VERSION ?? 'unknown', 1]]);
+  } finally {
+    await op.app.close();
+  }
+});
