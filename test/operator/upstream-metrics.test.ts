@@ -88,3 +88,14 @@ test('EUID consent strings and service links export their upstream series', asyn
   const unmapped = families.get('uid2_operator_identity_map_services_unmapped_total')!.samples;
   assert.ok(unmapped.some((s) => s.labels.service_link_name === 'testName2' && s.labels.reason === 'invalid' && s.value === 1));
 });
+
+test('docs/operations.md lists every claimed upstream series with its type, labels and source', async () => {
+  const operations = await readFile(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+  for (const m of UPSTREAM_METRICS) {
+    const row = operations.split('\n').find((l) => l.startsWith(`| \`${m.name}\` |`));
+    assert.ok(row, `a table row for ${m.name}`);
+    assert.ok(row.includes(`| ${m.type} |`), `${m.name} type`);
+    assert.ok(row.includes(m.source.replace(/\|/g, '\\|')), `${m.name} source ${m.source}`);
+    for (const label of m.labels) assert.ok(row.includes(label), `${m.name} label ${label}`);
+  }
+});
