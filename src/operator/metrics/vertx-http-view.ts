@@ -61,13 +61,14 @@ interface Line {
 }
 
 /** A registry entry whose values are computed when the registry is read. */
-function register(registry: Registry, name: string, help: string, type: 'counter' | 'gauge' | 'summary', values: () => Line[]): void {
+function register(registry: Registry, name: string, help: string, type: 'counter' | 'gauge' | 'summary', values: () => Line[], aggregator = 'sum'): void {
   const entry = {
     name,
     help,
     type,
-    aggregator: 'sum',
-    get: async () => ({ name, help, type, aggregator: 'sum', values: values() }),
+    // How several processes' registries merge (prom-client `AggregatorRegistry`).
+    aggregator,
+    get: async () => ({ name, help, type, aggregator, values: values() }),
     reset: () => undefined,
   };
   registry.registerMetric(entry as unknown as Metric);
@@ -124,7 +125,12 @@ export function registerVertxHttpView(registry: Registry, requests: BufferedCoun
     return lines;
   });
 
-  register(registry, 'vertx_http_server_response_time_seconds_max', 'Request processing time', 'gauge', () =>
-    [...groups().values()].map(({ labels, series }) => ({ labels, value: windowMax(series) })),
+  register(
+    registry,
+    'vertx_http_server_response_time_seconds_max',
+    'Request processing time',
+    'gauge',
+    () => [...groups().values()].map(({ labels, series }) => ({ labels, value: windowMax(series) })),
+    'max',
   );
 }
