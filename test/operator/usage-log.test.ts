@@ -108,7 +108,7 @@ test('bounds: paths that are not endpoints, their shape, and domains per line', 
   const log = capture();
   const registry = new Registry();
   const usage = new UsageLog({ logger: log.logger, registry, intervalMs: 60_000, maxInvalidPaths: 2, maxVersionBucketsPerSite: 50 });
-  const record = (path: string, apiContact: string | undefined, domain = 'unknown') => usage.record({ path, siteId: 1, apiContact, domain, clientVersion: undefined });
+  const record = (path: string, apiContact: string | undefined, domain = 'unknown') => usage.record(path, 1, apiContact, domain, undefined);
   record('/not/an/endpoint', undefined);
   record('/a', 'C');
   record('/b/user@example.com', 'C');

@@ -72,14 +72,9 @@ export function observeResponse(metrics: OperatorMetrics, logger: Logger, o: Res
 function recordUsage(usage: UsageLog, o: ResponseObservation): void {
   const headers = o.headers ?? o.caller?.headers;
   const query = o.url.indexOf('?');
-  const version = headers?.['x-uid2-client-version'];
-  usage.record({
-    path: query < 0 ? o.url : o.url.slice(0, query),
-    siteId: o.siteId,
-    apiContact: o.apiContact,
-    domain: usage.hostOf(headers?.referer),
-    clientVersion: typeof version === 'string' && version.length > 0 ? version : query < 0 ? undefined : clientVersionOf({ headers: {}, url: o.url }),
-  });
+  let version = headers?.['x-uid2-client-version'];
+  if (typeof version !== 'string' || version.length === 0) version = query < 0 ? undefined : clientVersionOf({ headers: {}, url: o.url });
+  usage.record(query < 0 ? o.url : o.url.slice(0, query), o.siteId, o.apiContact, usage.hostOf(headers?.referer), version);
 }
 
 export function installResponseObserver(app: FastifyInstance, metrics: OperatorMetrics, logger: Logger): void {

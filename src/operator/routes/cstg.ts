@@ -108,13 +108,7 @@ export async function cstgRoutes(app: FastifyInstance, deps: OperatorDeps): Prom
     } finally {
       // Counted per domain or app name (metrics/usage-log.ts); there is no API key, so no contact.
       const usage = deps.metrics.usage;
-      usage?.record({
-        path: PATH,
-        siteId: ctx.siteId,
-        apiContact: undefined,
-        domain: ctx.appName !== undefined ? usage.appName(ctx.appName) : usage.hostOf(request.headers.origin),
-        clientVersion: undefined,
-      });
+      usage?.record(PATH, ctx.siteId, undefined, ctx.appName !== undefined ? usage.appName(ctx.appName) : usage.hostOf(request.headers.origin), undefined);
     }
   });
 }
