@@ -17,9 +17,10 @@
  * to its own summary (docs/operations.md).
  */
 import type { Registry } from 'prom-client';
-import { BoundLabels } from './bound-labels.ts';
-import { BufferedCounter, type CounterSeries } from './buffered-counter.ts';
-import { BufferedSummary, type SummarySeries } from './buffered-summary.ts';
+import type { BoundLabels } from './bound-labels.ts';
+import { boundCounter, boundSummary } from './bound-series.ts';
+import type { CounterSeries } from './buffered-counter.ts';
+import type { SummarySeries } from './buffered-summary.ts';
 
 /** The identifiers of one map request by outcome, and the raw UIDs it returned. */
 export interface MapTally {
@@ -42,16 +43,6 @@ export interface ServiceLinkNames {
   readonly linkName: string;
 }
 
-function summary(registry: Registry, name: string, help: string, labelNames: string[]): BoundLabels<SummarySeries> {
-  const metric = new BufferedSummary({ name, help, labelNames, registers: [registry] });
-  return new BoundLabels((values) => metric.series(values));
-}
-
-function counter(registry: Registry, name: string, help: string, labelNames: string[]): BoundLabels<CounterSeries> {
-  const metric = new BufferedCounter({ name, help, labelNames, registers: [registry] });
-  return new BoundLabels((values) => metric.series(values));
-}
-
 export class MappingMetrics {
   private readonly inputs: BoundLabels<SummarySeries>;
   private readonly unmapped: BoundLabels<CounterSeries>;
@@ -62,23 +53,23 @@ export class MappingMetrics {
   private readonly statusOptOuts: BoundLabels<SummarySeries>;
 
   constructor(registry: Registry) {
-    this.inputs = summary(registry, 'uid2_operator_identity_map_inputs', 'number of emails or email hashes passed to identity map batch endpoint', ['api_contact']);
-    this.unmapped = counter(registry, 'uid2_operator_identity_map_unmapped_total', 'invalid or opted-out identifiers', ['api_contact', 'reason']);
-    this.unmappedRequests = counter(registry, 'uid2_operator_identity_map_unmapped_requests_total', 'number of requests with unmapped identifiers', ['api_contact']);
-    this.serviceInputs = summary(
+    this.inputs = boundSummary(registry, 'uid2_operator_identity_map_inputs', 'number of emails or email hashes passed to identity map batch endpoint', ['api_contact']);
+    this.unmapped = boundCounter(registry, 'uid2_operator_identity_map_unmapped_total', 'invalid or opted-out identifiers', ['api_contact', 'reason']);
+    this.unmappedRequests = boundCounter(registry, 'uid2_operator_identity_map_unmapped_requests_total', 'number of requests with unmapped identifiers', ['api_contact']);
+    this.serviceInputs = boundSummary(
       registry,
       'uid2_operator_identity_map_services_inputs',
       'number of emails or phone numbers passed to identity map batch endpoint by services',
       ['api_contact', 'service_name', 'service_link_name'],
     );
-    this.serviceUnmapped = counter(
+    this.serviceUnmapped = boundCounter(
       registry,
       'uid2_operator_identity_map_services_unmapped_total',
       'number of invalid or opted-out identifiers passed to identity map batch endpoint by services',
       ['api_contact', 'reason', 'service_name', 'service_link_name'],
     );
-    this.statusInputs = summary(registry, 'uid2_operator_optout_status_input_size', 'number of UIDs received in request', ['api_contact']);
-    this.statusOptOuts = summary(registry, 'uid2_operator_optout_status_optout_size', 'number of UIDs that have opted out', ['api_contact']);
+    this.statusInputs = boundSummary(registry, 'uid2_operator_optout_status_input_size', 'number of UIDs received in request', ['api_contact']);
+    this.statusOptOuts = boundSummary(registry, 'uid2_operator_optout_status_optout_size', 'number of UIDs that have opted out', ['api_contact']);
   }
 
   /** One answered map request (v2 or v3). */

@@ -16,9 +16,10 @@
  * Label values are bounded by the stores (sites, API keys) and fixed enums.
  */
 import type { Registry } from 'prom-client';
-import { BoundLabels } from './bound-labels.ts';
-import { BufferedCounter, type CounterSeries } from './buffered-counter.ts';
-import { BufferedSummary, type SummarySeries } from './buffered-summary.ts';
+import type { BoundLabels } from './bound-labels.ts';
+import { boundCounter, boundSummary } from './bound-series.ts';
+import type { CounterSeries } from './buffered-counter.ts';
+import type { SummarySeries } from './buffered-summary.ts';
 
 /** Upstream `TokenResponseStatsCollector.Endpoint` names of the endpoints this operator serves. */
 export type TokenEndpoint = 'GenerateV2' | 'RefreshV2' | 'ClientSideTokenGenerateV2';
@@ -70,11 +71,6 @@ export interface RefreshDuration {
   readonly isExpired: boolean;
 }
 
-function counter(registry: Registry, name: string, help: string, labelNames: string[]): BoundLabels<CounterSeries> {
-  const metric = new BufferedCounter({ name, help, labelNames, registers: [registry] });
-  return new BoundLabels((values) => metric.series(values));
-}
-
 export class TokenFlowMetrics {
   private readonly responses: BoundLabels<CounterSeries>;
   private readonly validate: BoundLabels<CounterSeries>;
@@ -86,7 +82,7 @@ export class TokenFlowMetrics {
   private readonly rawUidVersions: BoundLabels<CounterSeries>;
 
   constructor(registry: Registry) {
-    this.responses = counter(registry, 'uid2_token_response_status_count_total', 'Counter for token response statuses', [
+    this.responses = boundCounter(registry, 'uid2_token_response_status_count_total', 'Counter for token response statuses', [
       'site_id',
       'site_name',
       'token_endpoint',
@@ -95,24 +91,23 @@ export class TokenFlowMetrics {
       'cstg',
       'platform_type',
     ]);
-    this.validate = counter(registry, 'uid2_token_validate_total', 'counter for token validate endpoint results', ['site_id', 'site_name', 'result']);
-    this.received = counter(registry, 'uid2_refresh_token_received_count_total', 'Counter for the amount of refresh tokens received', ['site_id', 'refresh_token_version']);
-    this.served = counter(registry, 'uid2_refresh_token_served_count_total', 'Counter for the amount of refresh tokens served', ['site_id', 'refresh_token_version']);
-    const duration = new BufferedSummary({
-      name: 'uid2_token_refresh_duration_seconds',
-      help: 'duration between token refreshes',
-      labelNames: ['site_id', 'site_name', 'api_contact', 'has_origin_header'],
-      registers: [registry],
-    });
-    this.refreshDuration = new BoundLabels((values) => duration.series(values));
-    this.expiredOnRefresh = counter(registry, 'uid2_advertising_token_expired_on_refresh_total', 'status of advertiser token expiry', [
+    this.validate = boundCounter(registry, 'uid2_token_validate_total', 'counter for token validate endpoint results', ['site_id', 'site_name', 'result']);
+    this.received = boundCounter(registry, 'uid2_refresh_token_received_count_total', 'Counter for the amount of refresh tokens received', ['site_id', 'refresh_token_version']);
+    this.served = boundCounter(registry, 'uid2_refresh_token_served_count_total', 'Counter for the amount of refresh tokens served', ['site_id', 'refresh_token_version']);
+    this.refreshDuration = boundSummary(registry, 'uid2_token_refresh_duration_seconds', 'duration between token refreshes', [
+      'site_id',
+      'site_name',
+      'api_contact',
+      'has_origin_header',
+    ]);
+    this.expiredOnRefresh = boundCounter(registry, 'uid2_advertising_token_expired_on_refresh_total', 'status of advertiser token expiry', [
       'site_id',
       'site_name',
       'has_origin_header',
       'is_expired',
     ]);
-    this.tcfUsage = counter(registry, 'uid2_token_generate_tcf_usage_total', 'Counter for token generate tcf usage', ['api_contact']);
-    this.rawUidVersions = counter(registry, 'uid2_raw_uid_version_total', 'counter for raw UID version', ['version']);
+    this.tcfUsage = boundCounter(registry, 'uid2_token_generate_tcf_usage_total', 'Counter for token generate tcf usage', ['api_contact']);
+    this.rawUidVersions = boundCounter(registry, 'uid2_raw_uid_version_total', 'counter for raw UID version', ['version']);
   }
 
   /** One token endpoint outcome (generate, refresh, CSTG); upstream records nothing without a site. */
