@@ -5,11 +5,10 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { OperatorDeps } from '../deps.ts';
+import { platformTypeOf as platformTypeOfRequest } from '../http/client-version.ts';
 import type { TokenEndpoint, TokenResponseStatus } from '../metrics/token-flow-metrics.ts';
 
 export type { TokenEndpoint, TokenResponseStatus } from '../metrics/token-flow-metrics.ts';
-
-const IN_APP_MARKERS = ['Android', 'ios', 'tvos'];
 
 /** Upstream `getSiteName`: the site's name, or `unknown`. */
 export function siteNameOf(deps: OperatorDeps, siteId: number | undefined): string {
@@ -22,9 +21,7 @@ export function siteNameOf(deps: OperatorDeps, siteId: number | undefined): stri
  * request has an Origin, else `Other`. Headers a transport does not hand the route count as absent.
  */
 export function platformTypeOf(headers: Partial<Pick<IncomingHttpHeaders, 'origin' | 'x-uid2-client-version'>> | undefined): string {
-  const version = headers?.['x-uid2-client-version'];
-  if (typeof version === 'string' && IN_APP_MARKERS.some((m) => version.includes(m))) return 'InApp';
-  return headers?.origin !== undefined ? 'HasOriginHeader' : 'Other';
+  return platformTypeOfRequest({ headers: (headers ?? {}) as IncomingHttpHeaders });
 }
 
 /** Upstream `getApiContact`: the API key's contact, or `unknown`. */
