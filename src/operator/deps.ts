@@ -8,6 +8,8 @@ import type { HealthRegistry } from './metrics/health.ts';
 import type { OperatorMetrics } from './metrics/operator-metrics.ts';
 import type { OperatorStores } from './stores/operator-stores.ts';
 import type { OptOutWriter } from './optout/optout-writer.ts';
+import type { RejectedOriginLog } from './metrics/rejected-origin-log.ts';
+import type { SaltExpiryPolicy } from './sync/salt-expiry-policy.ts';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -25,4 +27,8 @@ export interface OperatorDeps {
   readonly logger: Logger;
   /** Sends `/v2/token/logout` opt-outs to the OptOut service (spec §10.3). */
   readonly optOutWriter: OptOutWriter;
+  /** Per-request expired-salt rule (upstream `handleSaltRetrievalResponse`); absent in unit tests. */
+  readonly saltExpiry?: SaltExpiryPolicy;
+  /** Hourly log of rejected CSTG origins/app names (`client_side_token_generate_log_invalid_http_origins`). */
+  readonly rejectedOrigins?: RejectedOriginLog;
 }

@@ -17,6 +17,9 @@ import { OperatorServer } from './http/server.ts';
 import { HealthRegistry } from './metrics/health.ts';
 import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
 import { OperatorMetrics } from './metrics/operator-metrics.ts';
+import { RejectedOriginLog } from './metrics/rejected-origin-log.ts';
+import { StateMetrics } from './metrics/state-metrics.ts';
+import { UsageLog } from './metrics/usage-log.ts';
 import { PodTerminationMonitor } from './metrics/pod-termination-monitor.ts';
 import { HttpOptOutWriter, type OptOutWriter } from './optout/optout-writer.ts';
 import { routeTable } from './routes/index.ts';
@@ -25,6 +28,8 @@ import { effectiveRuntime } from './stores/runtime-config-store.ts';
 import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
 import { createAttestedSync } from './sync/attested-sync.ts';
+import { SaltExpiryPolicy } from './sync/salt-expiry-policy.ts';
+import { defaultExit, type ExitFn } from './sync/shutdown-policy.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
 import { useJobThreads } from './threads/job-thread.ts';
 // Native AES-GCM/SHA-256 kernels when the addon is built (issue 6); node:crypto otherwise.
@@ -46,12 +51,17 @@ export interface OperatorOptions extends ConfigSources {
   readonly replay?: ReplayChecker;
   /** The HTTP server's limits (limits.ts). */
   readonly limits?: ServerLimits;
+  /** Process exit for the shutdown rules (tests); default logs and calls `process.exit`. */
+  readonly exit?: ExitFn;
 }
 
 export interface Operator {
   readonly deps: OperatorDeps;
   readonly refresher: StoreRefresher;
   readonly pipeline: Pipeline;
+  /** Written every `api_usage_log_interval_ms` once the operator serves. */
+  readonly usageLog: UsageLog;
+  readonly state: StateMetrics;
 }
 
 export function createLogger(): Logger {
@@ -81,22 +91,34 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const health = new HealthRegistry();
   const metrics = new OperatorMetrics(health, { defaultMetrics: true });
   const stores = createOperatorStores();
+  const exit = o.exit ?? defaultExit(logger);
+  const usageLog = new UsageLog({ logger, registry: metrics.registry, ...config.usageLog });
+  metrics.usage = usageLog;
+  const state = new StateMetrics({ registry: metrics.registry, stores, now: () => clock.now(), version: process.env.IMAGE_VERSION });
   // Attested mode (core_attest_url set, spec §12): attest to Core, sync stores and opt-outs from Core/OptOut.
   const refresher =
     config.coreAttestUrl !== undefined && o.source === undefined
-      ? createAttestedSync(config, { stores, health, metrics, logger, clock })
+      ? createAttestedSync(config, { stores, health, metrics, logger, clock, exit })
       : new StoreRefresher({ source: o.source ?? localSource(o.dataDir, config), bindings: storeBindings(config, stores), now: () => clock.now(), metrics, health, logger });
   await refresher.loadAll();
   assertStoresUsable(stores, clock.now());
   effectiveRuntime(config, stores.runtimeConfig.peek());
   const optOutWriter =
     o.optOutWriter ?? new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix });
-  const deps: OperatorDeps = { config, stores, clock, metrics, health, logger, optOutWriter };
+  const saltExpiry = new SaltExpiryPolicy({
+    logger,
+    exit,
+    shutdownAfterMs: config.saltsExpiredShutdownHours * 3_600_000,
+    expiredReads: metrics.counter('uid2_salts_expired_requests_total', 'Requests that found the salt file in force expired'),
+  });
+  const siteName = (siteId: number) => stores.sites.peek()?.byId.get(siteId)?.name || 'unknown';
+  const rejectedOrigins = config.cstgLogInvalidHttpOrigins ? new RejectedOriginLog({ logger, now: () => clock.now(), siteName }) : undefined;
+  const deps: OperatorDeps = { config, stores, clock, metrics, health, logger, optOutWriter, saltExpiry, rejectedOrigins };
   health.register('http-server', 'not listening');
   // One replay guard for every route (issue 7).
   const replay = o.replay ?? new ReplayGuard({ now: () => clock.now() });
   const pipeline = new Pipeline({ deps, routes: routeTable(config), replay, clientVersions: new ClientVersionMetrics(metrics.registry) });
-  return { deps, refresher, pipeline };
+  return { deps, refresher, pipeline, usageLog, state };
 }
 
 /** An operator's HTTP server, listening. */
@@ -138,6 +160,8 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   // Serving now: store refreshes hand their large files to job threads (issue 6).
   useJobThreads();
   op.refresher.start();
+  op.usageLog.start();
+  op.state.serving();
   const { file: podTerminationFile, checkIntervalMs } = config.podTermination;
   const podMonitor = podTerminationFile === undefined ? undefined : new PodTerminationMonitor({ file: podTerminationFile, intervalMs: checkIntervalMs, health });
   await podMonitor?.start();
@@ -154,6 +178,7 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         health.set('http-server', false, 'shutting down');
         if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
         op.refresher.stop();
+        op.usageLog.stop();
         podMonitor?.stop();
         // Then the server drains: no new connections, open requests finish, each connection
         // closes after its answer; past the grace period the rest are answered 503 or closed.

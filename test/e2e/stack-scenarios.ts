@@ -73,7 +73,7 @@ export async function tokensAcrossOperators(c: ScenarioContext): Promise<void> {
   for (let i = 0; i < c.stack.operators.length; i++) {
     // At least one success: an operator running several workers attests once per worker.
     await eventually(`operator ${i} attested`, async () => ((await metricOf(c.stack, i, 'uid2_attestation_attempts_total', { outcome: 'success' })) ?? 0) >= 1);
-    for (const store of ['clients', 'keysets', 'keyset_keys', 'salts']) {
+    for (const store of ['auth', 'keyset', 'keysetkey', 'salt']) {
       assert.ok((await metricOf(c.stack, i, 'uid2_config_store_version', { store }))! > 0, `operator ${i} loaded ${store}`);
     }
   }
@@ -104,13 +104,13 @@ async function storeVersions(c: ScenarioContext, store: string): Promise<number[
 
 /** Core rotates keys and salts (`uid2 admin`); every operator loads them without a restart. */
 export async function rotationsPickedUp(c: ScenarioContext): Promise<void> {
-  const keysBefore = await storeVersions(c, 'keyset_keys');
-  const saltsBefore = await storeVersions(c, 'salts');
+  const keysBefore = await storeVersions(c, 'keysetkey');
+  const saltsBefore = await storeVersions(c, 'salt');
   await uid2(['admin', '--data', c.stack.dataDir, ...c.adminArgs, 'rotate-keys'], c.adminEnv);
   await uid2(['admin', '--data', c.stack.dataDir, ...c.adminArgs, 'rotate-salts', '--fraction', '0.5'], c.adminEnv);
   await eventually('every operator to load the rotated keys and salts', async () => {
-    const keys = await storeVersions(c, 'keyset_keys');
-    const salts = await storeVersions(c, 'salts');
+    const keys = await storeVersions(c, 'keysetkey');
+    const salts = await storeVersions(c, 'salt');
     return keys.every((v, i) => v > keysBefore[i]) && salts.every((v, i) => v > saltsBefore[i]);
   });
   assert.equal((await clientOf(c.stack, 1).generateToken({ email: uniqueEmail('rotated') })).status, 'success');
@@ -120,7 +120,7 @@ export async function rotationsPickedUp(c: ScenarioContext): Promise<void> {
 export async function coreOutage(c: ScenarioContext): Promise<void> {
   await c.stack.core.stop();
   try {
-    await eventually('a refresh failure to be reported', async () => ((await metricOf(c.stack, 0, 'uid2_config_store_consecutive_refresh_failures', { store: 'keyset_keys' })) ?? 0) >= 1);
+    await eventually('a refresh failure to be reported', async () => ((await metricOf(c.stack, 0, 'uid2_config_store_consecutive_refresh_failures', { store: 'keysetkey' })) ?? 0) >= 1);
     assert.equal((await clientOf(c.stack, 0).generateToken({ email: uniqueEmail('core-down') })).status, 'success');
     const health = await fetch(`${c.stack.summary.operators[0]}/ops/healthcheck`);
     assert.equal(health.status, 200, 'refresh failures after startup do not affect health');
@@ -128,7 +128,7 @@ export async function coreOutage(c: ScenarioContext): Promise<void> {
     c.stack.core.start();
     await c.stack.core.waitHealthy(c.stack.healthTimeoutMs);
   }
-  await eventually('operators to recover', async () => (await metricOf(c.stack, 0, 'uid2_config_store_consecutive_refresh_failures', { store: 'keyset_keys' })) === 0);
+  await eventually('operators to recover', async () => (await metricOf(c.stack, 0, 'uid2_config_store_consecutive_refresh_failures', { store: 'keysetkey' })) === 0);
 }
 
 /** OptOut stopped: opt-out sync failures are counted, tokens are still served; sync resumes. */

@@ -43,7 +43,7 @@ async function keysOnDisk(dir: string): Promise<{ version: number; ids: Set<numb
 test('Core key rotations killed at random points: acknowledged writes survive, no partial store is served', { timeout: 300_000 }, async (t) => {
   const fs = await startFaultStack();
   t.after(() => fs.close());
-  const failuresBefore = (await fs.metric('uid2_config_store_refresh_failures_total', { store: 'keyset_keys' })) ?? 0;
+  const failuresBefore = (await fs.metric('uid2_config_store_refresh_failures_total', { store: 'keysetkey' })) ?? 0;
   const acknowledged: number[] = [];
   let killed = 0;
   // Deterministic spread of kill points over a rotation's run time (~1-3 s, mostly startup).
@@ -64,7 +64,7 @@ test('Core key rotations killed at random points: acknowledged writes survive, n
   assert.deepEqual(lost, [], 'every acknowledged key id is in the store');
 
   // The operator reaches the version on disk through Core, and never met a partial file.
-  await eventually('the operator to load the final keys', async () => (await fs.metric('uid2_config_store_version', { store: 'keyset_keys' })) === disk.version, 60_000);
-  assert.equal((await fs.metric('uid2_config_store_refresh_failures_total', { store: 'keyset_keys' })) ?? 0, failuresBefore, 'no refresh failed on a damaged file');
+  await eventually('the operator to load the final keys', async () => (await fs.metric('uid2_config_store_version', { store: 'keysetkey' })) === disk.version, 60_000);
+  assert.equal((await fs.metric('uid2_config_store_refresh_failures_total', { store: 'keysetkey' })) ?? 0, failuresBefore, 'no refresh failed on a damaged file');
   assert.equal((await fs.client.generateToken({ email: `durability-after-${process.pid}@example.com` })).status, 'success');
 });

@@ -29,14 +29,14 @@ test('operator against a faulty Core and OptOut (child processes)', { timeout: 3
 
   for (const mode of ['garbage', 'error', 'refuse'] as FaultMode[]) {
     await t.test(`Core metadata answers "${mode}": last good data, failures counted, recovery`, async () => {
-      const before = await failures('keyset_keys');
-      const loaded = await version('keyset_keys');
+      const before = await failures('keysetkey');
+      const loaded = await version('keysetkey');
       fs.proxy.set(mode, isMetadata);
-      await eventually('refresh failures', async () => (await failures('keyset_keys')) >= before + 2);
+      await eventually('refresh failures', async () => (await failures('keysetkey')) >= before + 2);
       await assertServing(mode);
-      assert.equal(await version('keyset_keys'), loaded, 'still the last good version');
+      assert.equal(await version('keysetkey'), loaded, 'still the last good version');
       fs.proxy.set('pass');
-      await eventually('recovery', async () => (await consecutive('keyset_keys')) === 0);
+      await eventually('recovery', async () => (await consecutive('keysetkey')) === 0);
     });
   }
 
@@ -46,10 +46,11 @@ test('operator against a faulty Core and OptOut (child processes)', { timeout: 3
     await assertServing('hung');
     await assertServing('hung-again');
     fs.proxy.set('pass'); // held requests are released as 503s
-    await eventually('recovery', async () => (await consecutive('keyset_keys')) === 0 && (await consecutive('salts')) === 0);
+    await eventually('recovery', async () => (await consecutive('keysetkey')) === 0 && (await consecutive('salt')) === 0);
   });
 
-  const damagedRotation = async (mode: FaultMode, store: 'keyset_keys' | 'salts', command: string[]) => {
+  // `store` label values are upstream's store names (src/operator/stores/store-labels.ts).
+  const damagedRotation = async (mode: FaultMode, store: 'keysetkey' | 'salt', command: string[]) => {
     const loaded = await version(store);
     const before = await failures(store);
     fs.proxy.set(mode, isDownload);
@@ -64,12 +65,12 @@ test('operator against a faulty Core and OptOut (child processes)', { timeout: 3
   };
 
   await t.test('truncated store files (keys, salts) are refused; the intact version loads later', async () => {
-    await damagedRotation('truncate', 'keyset_keys', ['rotate-keys']);
-    await damagedRotation('truncate', 'salts', ['rotate-salts', '--fraction', '0.5']);
+    await damagedRotation('truncate', 'keysetkey', ['rotate-keys']);
+    await damagedRotation('truncate', 'salt', ['rotate-salts', '--fraction', '0.5']);
   });
 
   await t.test('a download link with a bad signature is refused by Core; nothing partial is loaded', async () => {
-    await damagedRotation('bad-signature', 'keyset_keys', ['rotate-keys']);
+    await damagedRotation('bad-signature', 'keysetkey', ['rotate-keys']);
   });
 
   await t.test('OptOut unreachable: logout answers a clean 500, tokens are served, logout works again after', async () => {

@@ -155,9 +155,9 @@ test('operator metrics: hot-path children export what prom-client would for the 
   const requests = new Counter({ name: 'uid2_http_requests_total', help: 'HTTP requests by method, route and status code', labelNames: LABELS, registers: [reference] });
   const durations = new Histogram({ name: 'uid2_http_request_duration_seconds', help: 'HTTP request latency by route', labelNames: LABELS, buckets: BUCKETS, registers: [reference] });
   const tokens = new Counter({
-    name: 'uid2_token_response_status_count',
-    help: 'Token endpoint responses by site and status',
-    labelNames: ['site_id', 'token_endpoint', 'token_response_status', 'cstg'] as const,
+    name: 'uid2_token_validate_total',
+    help: 'counter for token validate endpoint results',
+    labelNames: ['site_id', 'site_name', 'result'] as const,
     registers: [reference],
   });
   const keysets = new Counter({ name: 'uid2_site_keyset_status', help: 'Site key selection outcome (spec §8.2)', labelNames: ['status'] as const, registers: [reference] });
@@ -168,12 +168,12 @@ test('operator metrics: hot-path children export what prom-client would for the 
     series.duration.observe(seconds);
     requests.inc({ method: 'POST', path: '/v2/token/generate', code });
     durations.observe({ method: 'POST', path: '/v2/token/generate', code }, seconds);
-    metrics.tokenResponseBy.get('999', 'generate', 'success', 'false').inc();
-    tokens.inc({ site_id: '999', token_endpoint: 'generate', token_response_status: 'success', cstg: 'false' });
+    metrics.tokens.validated(999, 'Special', 'match');
+    tokens.inc({ site_id: '999', site_name: 'Special', result: 'match' });
     metrics.siteKeysetStatusBy.get('ok').inc();
     keysets.inc({ status: 'ok' });
   }
-  for (const name of ['uid2_http_requests_total', 'uid2_http_request_duration_seconds', 'uid2_token_response_status_count', 'uid2_site_keyset_status']) {
+  for (const name of ['uid2_http_requests_total', 'uid2_http_request_duration_seconds', 'uid2_token_validate_total', 'uid2_site_keyset_status']) {
     assert.equal(await metrics.registry.getSingleMetricAsString(name), await reference.getSingleMetricAsString(name), name);
   }
   assert.match(await metrics.registry.metrics(), /^uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200",application="uid2-operator"\} 3$/m);

@@ -43,7 +43,7 @@ test('uid2 operator: one line when listening, serves the fixtures, SIGTERM exits
     assert.equal(((await gen.json()) as { status: string }).status, 'success');
     const metrics = await (await fetch(`http://127.0.0.1:${m[2]}/metrics`)).text();
     assert.match(metrics, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200"/);
-    assert.match(metrics, /uid2_config_store_version\{store="salts"/);
+    assert.match(metrics, /uid2_config_store_version\{store="salt"/);
     assert.match(metrics, /uid2_component_health\{component="http-server",application="uid2-operator"\} 1/);
     p.child.kill('SIGTERM');
     assert.equal(await p.exited, 0);

@@ -240,7 +240,10 @@ test('no active key: 500 {"status":"unknown","message":"No active encryption key
 
 test('token responses are counted by site and status in metrics', async () => {
   const text = await op.deps.metrics.registry.metrics();
-  assert.match(text, /uid2_token_response_status_count\{site_id="999",token_endpoint="generate",token_response_status="success",cstg="false",application="uid2-operator"\} \d+/);
-  assert.match(text, /uid2_token_response_status_count\{[^}]*token_endpoint="generate",token_response_status="optout"/);
+  assert.match(
+    text,
+    /uid2_token_response_status_count_total\{site_id="999",site_name="[^"]*",token_endpoint="GenerateV2",token_response_status="Success",advertising_token_version="V4",cstg="false",platform_type="Other",application="uid2-operator"\} \d+/,
+  );
+  assert.match(text, /uid2_token_response_status_count_total\{[^}]*token_endpoint="GenerateV2",token_response_status="OptOut",advertising_token_version="null"/);
   assert.match(text, /uid2_http_requests_total\{method="POST",path="\/v2\/token\/generate",code="200"/);
 });

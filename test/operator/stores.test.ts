@@ -47,7 +47,7 @@ test('the upstream local fixtures load unchanged with conf/local-config.json', a
   assert.equal(stores.runtimeConfig.current().lifetimes.identityExpiresAfterSeconds, 3600);
   assert.equal(stores.salts.current().firstLevelSalt, 'fOGY/aRE44peL23i+cE9MkJrzmEeNZZziNZBfq7qqk8=');
   assert.ok(health.isHealthy());
-  assert.match(await metrics.registry.metrics(), /uid2_config_store_entry_count\{store="clients",application="uid2-operator"\} 8/);
+  assert.match(await metrics.registry.metrics(), /uid2_config_store_entry_count\{store="auth",application="uid2-operator"\} 8/);
   assertStoresUsable(stores, NOW);
 });
 
@@ -159,17 +159,17 @@ test('refresher: reloads only on a higher version, keeps the last good snapshot 
     assert.equal(await refresher.refresh(binding), 'failed');
     assert.equal(stores.sites.current(), good, 'last good snapshot kept');
     const text = await metrics.registry.metrics();
-    assert.match(text, /uid2_config_store_refresh_failures_total\{store="sites",application="uid2-operator"\} 2/);
-    assert.match(text, /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 2/);
-    assert.match(text, /uid2_config_store_version\{store="sites",application="uid2-operator"\} 2/);
+    assert.match(text, /uid2_config_store_refresh_failures_total\{store="site",application="uid2-operator"\} 2/);
+    assert.match(text, /uid2_config_store_consecutive_refresh_failures\{store="site",application="uid2-operator"\} 2/);
+    assert.match(text, /uid2_config_store_version\{store="site",application="uid2-operator"\} 2/);
     // A poll that succeeds without a newer version still ends the failure streak (§12.4).
     writeFileSync(sitesMeta, JSON.stringify({ version: 2, sites: { location: '/com.uid2.core/test/sites/sites.json' } }));
     assert.equal(await refresher.refresh(binding), 'unchanged');
-    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 0/);
+    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="site",application="uid2-operator"\} 0/);
     assert.equal(await refresher.refresh(binding), 'unchanged');
     writeFileSync(sitesMeta, '{not json');
     assert.equal(await refresher.refresh(binding), 'failed');
-    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="sites",application="uid2-operator"\} 1/, 'the count restarts at 1');
+    assert.match(await metrics.registry.metrics(), /uid2_config_store_consecutive_refresh_failures\{store="site",application="uid2-operator"\} 1/, 'the count restarts at 1');
   } finally {
     rmSync(data, { recursive: true, force: true });
   }

@@ -106,11 +106,11 @@ test('attested sync against Core and OptOut', async (t) => {
     assert.equal(await h.sync.refresh(bindingOf(h, services, 'keyset_keys')), 'failed');
     assert.equal(h.stores.keysetKeys.current(), keys);
     assert.equal(h.health.isHealthy(), true, 'refresh failures after startup do not affect health (§12.4)');
-    assert.equal(await metricValue(h.metrics, 'uid2_config_store_consecutive_refresh_failures', { store: 'keyset_keys' }), 2);
-    assert.ok((await metricValue(h.metrics, 'uid2_config_store_refresh_failures_total', { store: 'keyset_keys' }))! >= 2);
+    assert.equal(await metricValue(h.metrics, 'uid2_config_store_consecutive_refresh_failures', { store: 'keysetkey' }), 2);
+    assert.ok((await metricValue(h.metrics, 'uid2_config_store_refresh_failures_total', { store: 'keysetkey' }))! >= 2);
     await services.restartCore();
     assert.equal(await h.sync.refresh(bindingOf(h, services, 'keyset_keys')), 'unchanged');
-    assert.equal(await metricValue(h.metrics, 'uid2_config_store_consecutive_refresh_failures', { store: 'keyset_keys' }), 0);
+    assert.equal(await metricValue(h.metrics, 'uid2_config_store_consecutive_refresh_failures', { store: 'keysetkey' }), 0);
   });
 
   await t.test('a store without a successful refresh for more than 12 h exits(1)', async () => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCore, type CoreService } from '../../src/core/core-service.ts';
 import { createDemoDataset, CORE_CONFIG_FILE, type DemoDataset } from '../../src/core/dataset/index.ts';
+import type { ConfigSources } from '../../src/operator/config/config-layers.ts';
 import { loadOperatorConfig, type OperatorConfig } from '../../src/operator/config/operator-config.ts';
 import { startOptOutService, type RunningOptOutService } from '../../src/optout/optout-service.ts';
 import { CORE_METADATA_PATHS } from '../../src/cli/stack/stack-config.ts';
@@ -17,6 +18,8 @@ export interface SyncServices {
   readonly optout: RunningOptOutService;
   /** Attested-mode operator config; `overrides` are extra config keys. */
   operatorConfig(overrides?: Record<string, string | number | boolean>): OperatorConfig;
+  /** The same config as layered sources, for `startOperator`. */
+  operatorSources(overrides?: Record<string, string | number | boolean>): ConfigSources;
   /** Restarts Core on the same port (after `core.close()`), for outage tests. */
   restartCore(): Promise<CoreService>;
   close(): Promise<void>;
@@ -33,6 +36,21 @@ export async function startSyncServices(): Promise<SyncServices> {
   await writeFile(coreConfigPath, JSON.stringify({ ...coreConfig, optout_url: optout.url }));
   let core = await startCore({ dataDir: dir, port: 0, logger: false });
   const corePort = new URL(core.url).port;
+  const sources = (overrides: Record<string, string | number | boolean> = {}): ConfigSources => ({
+    files: [join(dir, 'operator-config.json')],
+    flags: {
+      ...CORE_METADATA_PATHS,
+      storage_mock: false,
+      core_attest_url: `${core.url}/attest`,
+      core_api_token: dataset.operatorKey,
+      optout_api_uri: `${optout.url}/optout/replicate`,
+      optout_metadata_path: '/optout/refresh',
+      port: 0,
+      metrics_port: 0,
+      host: '127.0.0.1',
+      ...overrides,
+    },
+  });
   return {
     dataset,
     get core() {
@@ -40,22 +58,9 @@ export async function startSyncServices(): Promise<SyncServices> {
     },
     optout,
     operatorConfig(overrides = {}) {
-      return loadOperatorConfig({
-        files: [join(dir, 'operator-config.json')],
-        flags: {
-          ...CORE_METADATA_PATHS,
-          storage_mock: false,
-          core_attest_url: `${core.url}/attest`,
-          core_api_token: dataset.operatorKey,
-          optout_api_uri: `${optout.url}/optout/replicate`,
-          optout_metadata_path: '/optout/refresh',
-          port: 0,
-          metrics_port: 0,
-          host: '127.0.0.1',
-          ...overrides,
-        },
-      });
+      return loadOperatorConfig(sources(overrides));
     },
+    operatorSources: sources,
     async restartCore() {
       core = await startCore({ dataDir: dir, port: Number(corePort), logger: false });
       return core;

@@ -68,6 +68,10 @@ export const CONFIG_KEYS = {
   cloud_refresh_interval: int(60),
   salts_expired_shutdown_hours: int(12),
   store_refresh_stale_shutdown_hours: int(12),
+  // API usage logs (upstream stats collector; `api_usage_log_interval_ms` is ours, upstream fixes 60 s)
+  logging_limit_max_invalid_paths_per_interval: int(50),
+  logging_limit_max_version_buckets_per_site: int(50),
+  api_usage_log_interval_ms: int(60_000),
   // Core / OptOut / attestation (spec §10.3, §12.1)
   core_attest_url: str(),
   core_api_token: str(),

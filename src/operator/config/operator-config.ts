@@ -66,6 +66,8 @@ export interface OperatorConfig {
   readonly refreshMs: Readonly<Record<'clients' | 'keysets' | 'keyset_keys' | 'salts' | 'sites' | 'client_side_keypairs' | 'services' | 'service_links' | 'cloud_encryption_keys' | 'runtime_config' | 'optout', number>>;
   readonly saltsExpiredShutdownHours: number;
   readonly storeRefreshStaleShutdownHours: number;
+  /** API usage log lines (metrics/usage-log.ts): interval and upstream's bounds. */
+  readonly usageLog: { readonly intervalMs: number; readonly maxInvalidPaths: number; readonly maxVersionBucketsPerSite: number };
   readonly coreAttestUrl: string | undefined;
   readonly coreApiToken: string | undefined;
   readonly optoutApiUri: string | undefined;
@@ -233,6 +235,11 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
     }),
     saltsExpiredShutdownHours: required<number>(raw, 'salts_expired_shutdown_hours'),
     storeRefreshStaleShutdownHours: required<number>(raw, 'store_refresh_stale_shutdown_hours'),
+    usageLog: Object.freeze({
+      intervalMs: positive(raw, 'api_usage_log_interval_ms') ?? 60_000,
+      maxInvalidPaths: required<number>(raw, 'logging_limit_max_invalid_paths_per_interval'),
+      maxVersionBucketsPerSite: required<number>(raw, 'logging_limit_max_version_buckets_per_site'),
+    }),
     coreAttestUrl: optionalString(raw, 'core_attest_url'),
     coreApiToken: optionalString(raw, 'core_api_token'),
     optoutApiUri: optionalString(raw, 'optout_api_uri'),

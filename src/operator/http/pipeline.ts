@@ -147,6 +147,7 @@ export class Pipeline {
       statusCode: outcome.answer.statusCode,
       elapsedMs,
       siteId: x.client?.siteId ?? x.siteId,
+      apiContact: x.client?.contact,
       errorInfo: outcome.errorInfo,
     });
     this.o.clientVersions.record(x.head, x.client?.contact);

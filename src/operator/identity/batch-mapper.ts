@@ -27,6 +27,7 @@ import { optedOutOfBase64Batch } from '../tokens/test-identities.ts';
 import { BucketPlan, bucketPlan } from './bucket-plan.ts';
 import type { IdentityMapper, MappingSnapshot } from './identity-mapper.ts';
 import { INVALID_JSON, JsonBytesWriter, OPTED_OUT_JSON } from './map-v3-json.ts';
+import { emptyTally, type MapTally } from '../metrics/mapping-metrics.ts';
 import { sha256Base64Pairs } from './sha256-pairs.ts';
 
 /** The identity arrays of a map v3 request, by field. */
@@ -205,7 +206,7 @@ function rawUids(snap: MappingSnapshot, flhs: Buffer, slotCount: number): RawUid
  * The map v3 answer for `input` as JSON bytes: `head`, then `"email":[…],"email_hash":[…],…` in
  * `IDENTITY_FIELDS` order, then `tail` (the route wraps the body in its success object).
  */
-export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: string, tail: string): Buffer {
+export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: string, tail: string, tally: MapTally = emptyTally()): Buffer {
   const snap = mapper.snapshot;
   const slots = collectSlots(input);
   const slotCount = slots.texts.length + slots.givenHashes.length;
@@ -221,11 +222,21 @@ export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: stri
     for (let i = 0; i < values.length; i++, item++) {
       if (i > 0) out.byte(COMMA);
       const s = slots.slotOf[item];
-      if (s === INVALID) out.ascii(INVALID_JSON);
-      else if (uids.outcome[s] === Outcome.OptedOut) out.ascii(OPTED_OUT_JSON);
-      else if (uids.outcome[s] === Outcome.PerItem) out.ascii(mapper.v3Json(field, values[i]));
-      else {
+      if (s === INVALID) {
+        tally.invalid++;
+        out.ascii(INVALID_JSON);
+      } else if (uids.outcome[s] === Outcome.OptedOut) {
+        tally.optout++;
+        out.ascii(OPTED_OUT_JSON);
+      } else if (uids.outcome[s] === Outcome.PerItem) {
+        const json = mapper.v3Json(field, values[i]);
+        if (json === INVALID_JSON) tally.invalid++;
+        else if (json === OPTED_OUT_JSON) tally.optout++;
+        else tally.perItemMapped++;
+        out.ascii(json);
+      } else {
         const k = uids.previousOf[s];
+        tally.v2RawUids += k < 0 ? 1 : 2;
         const r = refreshFromSeconds(entries.refreshFrom(uids.line[s]), nowMs);
         out.mapped(uids.current, H * s, k < 0 ? null : uids.previous, H * k, r);
       }
@@ -233,6 +244,7 @@ export function mapV3Batch(mapper: IdentityMapper, input: MapV3Input, head: stri
   }
   out.ascii(']');
   out.ascii(tail);
+  tally.inputs += slots.slotOf.length;
   return out.bytes();
 }
 
@@ -247,7 +259,7 @@ export interface MapV2Lists {
  * bucket id the public id of its salt line. Items the stages do not cover take the per-item path
  * (`resolve` + `current`), so the lists are exactly those of the per-item route.
  */
-export function mapV2Batch(mapper: IdentityMapper, field: IdentityField, values: readonly unknown[]): MapV2Lists {
+export function mapV2Batch(mapper: IdentityMapper, field: IdentityField, values: readonly unknown[], tally: MapTally = emptyTally()): MapV2Lists {
   const snap = mapper.snapshot;
   const input = { email: [], email_hash: [], phone: [], phone_hash: [], [field]: values } as MapV3Input;
   const slots = collectSlots(input);
@@ -261,10 +273,15 @@ export function mapV2Batch(mapper: IdentityMapper, field: IdentityField, values:
     const value = values[i];
     const s = slots.slotOf[i];
     const identifier = typeof value === 'string' ? value : null;
-    if (s === INVALID) lists.unmapped.push({ identifier, reason: 'invalid identifier' });
-    else if (uids.outcome[s] === Outcome.OptedOut) lists.unmapped.push({ identifier, reason: 'optout' });
-    else if (uids.outcome[s] === Outcome.PerItem) perItemV2(mapper, field, value, lists);
+    if (s === INVALID) {
+      tally.invalid++;
+      lists.unmapped.push({ identifier, reason: 'invalid identifier' });
+    } else if (uids.outcome[s] === Outcome.OptedOut) {
+      tally.optout++;
+      lists.unmapped.push({ identifier, reason: 'optout' });
+    } else if (uids.outcome[s] === Outcome.PerItem) perItemV2(mapper, field, value, lists, tally);
     else {
+      tally.v2RawUids++;
       const advertisingId = uids.current.toString('latin1', H * s, H * s + H);
       const line = uids.line[s];
       let bucketId = bucketIds.get(line);
@@ -275,15 +292,19 @@ export function mapV2Batch(mapper: IdentityMapper, field: IdentityField, values:
       lists.mapped.push({ identifier: value as string, advertising_id: advertisingId, bucket_id: bucketId });
     }
   }
+  tally.inputs += values.length;
   return lists;
 }
 
-function perItemV2(mapper: IdentityMapper, field: IdentityField, value: unknown, lists: MapV2Lists): void {
+function perItemV2(mapper: IdentityMapper, field: IdentityField, value: unknown, lists: MapV2Lists, tally: MapTally): void {
   const outcome = mapper.resolve(field, value);
   if (outcome.kind === 'mapped') {
+    tally.perItemMapped++;
     const { rawUid, bucketId } = mapper.current(outcome);
     lists.mapped.push({ identifier: value as string, advertising_id: rawUid.toString('base64'), bucket_id: bucketId });
   } else {
+    if (outcome.kind === 'optout') tally.optout++;
+    else tally.invalid++;
     lists.unmapped.push({ identifier: typeof value === 'string' ? value : null, reason: outcome.kind === 'optout' ? 'optout' : 'invalid identifier' });
   }
 }

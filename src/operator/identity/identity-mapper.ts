@@ -16,6 +16,7 @@ import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import type { OptOutSnapshot } from '../stores/optout-store.ts';
 import { saltFileAt, type SaltSnapshot } from '../stores/salt-store.ts';
 import type { SaltTable } from '../stores/salt-table.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
 import { isOptedOut, isOptedOutBase64 } from '../tokens/test-identities.ts';
 import { BucketPlan, bucketPlan } from './bucket-plan.ts';
 import { INVALID_JSON, mappedJson, OPTED_OUT_JSON } from './map-v3-json.ts';
@@ -55,7 +56,8 @@ export interface IdentityMapper {
 
 export function createIdentityMapper(deps: OperatorDeps, view: StoreView): IdentityMapper {
   const nowMs = deps.clock.now();
-  const { salts, optout } = view;
+  const salts = saltsInForce(deps, view, nowMs);
+  const { optout } = view;
   const runtime = effectiveRuntime(deps.config, view.runtimeConfig);
   const { entries } = saltFileAt(salts.files, nowMs);
   const environment = parseEnvironment(runtime.identityEnvironment);

@@ -12,6 +12,8 @@
  */
 import type { ClientRecord, Role } from '../../auth/index.ts';
 import { Unauthorized } from '../errors.ts';
+import type { ServiceLinkNames } from '../metrics/mapping-metrics.ts';
+import type { StoreView } from '../stores/operator-stores.ts';
 import { serviceLinkKey, type ServiceLinkSnapshot } from '../stores/service-store.ts';
 
 export const INVALID_LINK_ID = 'Invalid link_id';
@@ -35,4 +37,12 @@ export function isServiceLinkAllowed(rules: ServiceLinkRules, client: ClientReco
 /** Throws the upstream 401 `{"status":"unauthorized","message":"Invalid link_id"}` when not allowed. */
 export function checkServiceLink(rules: ServiceLinkRules, client: ClientRecord | undefined, payload: Record<string, unknown>, role: Role): void {
   if (client && !isServiceLinkAllowed(rules, client, payload, role)) throw new Unauthorized(INVALID_LINK_ID);
+}
+
+/** The service and link names of a request made through a service link (upstream metrics labels). */
+export function serviceLinkNamesOf(view: StoreView, client: ClientRecord | undefined, payload: Record<string, unknown>): ServiceLinkNames | undefined {
+  if (!client || client.serviceId === 0 || typeof payload.link_id !== 'string') return undefined;
+  const link = view.serviceLinks.byKey.get(serviceLinkKey(client.serviceId, payload.link_id));
+  if (link === undefined) return undefined;
+  return { serviceName: view.services.byId.get(client.serviceId)?.name ?? '', linkName: link.name };
 }

@@ -12,6 +12,8 @@ export class HistogramSeries implements Series {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
+  /** Highest value observed since the last `takeWindowMax` (the `_max` of a Micrometer timer). */
+  windowMax = 0;
   live = false;
 
   constructor(
@@ -30,13 +32,22 @@ export class HistogramSeries implements Series {
     this.counts[i]!++;
     this.sum += value;
     this.count++;
+    if (value > this.windowMax) this.windowMax = value;
     if (!this.live) this.owner.enlist(this);
+  }
+
+  /** The highest value since the last call, and a new window (read at scrape time only). */
+  takeWindowMax(): number {
+    const max = this.windowMax;
+    this.windowMax = 0;
+    return max;
   }
 
   clear(): void {
     this.counts.fill(0);
     this.sum = 0;
     this.count = 0;
+    this.windowMax = 0;
   }
 }
 

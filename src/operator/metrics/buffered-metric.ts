@@ -39,7 +39,7 @@ export abstract class BufferedMetric<S extends Series> {
   readonly help: string;
   readonly labelNames: readonly string[];
   readonly aggregator = 'sum';
-  abstract readonly type: 'counter' | 'histogram';
+  abstract readonly type: 'counter' | 'histogram' | 'summary';
 
   private readonly byKey = new Map<string, S>();
   /** Series in the order of their first update, which is prom-client's export order. */
@@ -76,6 +76,11 @@ export abstract class BufferedMetric<S extends Series> {
       this.byKey.set(key, series);
     }
     return series;
+  }
+
+  /** The series updated since construction or the last reset, in first-update order (scrape-time views). */
+  liveSeries(): readonly S[] {
+    return this.live;
   }
 
   /** Called by a series on its first update since construction or the last reset. */

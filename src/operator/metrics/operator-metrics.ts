@@ -1,13 +1,19 @@
 /**
  * Prometheus metrics of the operator (spec §13.2), in a registry owned by the app instance
- * (no global registry, so tests can run several apps in one process). Names follow upstream
- * where it has them; HTTP metrics use the route pattern, never the raw URL.
+ * (no global registry, so tests can run several apps in one process). Upstream's names, labels
+ * and label values where upstream has the series (docs/operations.md lists each with its source);
+ * ours beside them. HTTP metrics use the route pattern, never the raw URL.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { BoundLabels } from './bound-labels.ts';
 import { BufferedCounter } from './buffered-counter.ts';
 import { BufferedHistogram } from './buffered-histogram.ts';
 import type { HealthRegistry } from './health.ts';
+import { MappingMetrics } from './mapping-metrics.ts';
+import { registerRuntimeLimits } from './runtime-limits.ts';
+import { TokenFlowMetrics } from './token-flow-metrics.ts';
+import type { UsageLog } from './usage-log.ts';
+import { registerVertxHttpView } from './vertx-http-view.ts';
 
 export class OperatorMetrics {
   readonly registry = new Registry();
@@ -28,13 +34,6 @@ export class OperatorMetrics {
     registers: [this.registry],
   });
 
-  readonly tokenResponses = new BufferedCounter({
-    name: 'uid2_token_response_status_count',
-    help: 'Token endpoint responses by site and status',
-    labelNames: ['site_id', 'token_endpoint', 'token_response_status', 'cstg'],
-    registers: [this.registry],
-  });
-
   readonly siteKeysetStatus = new BufferedCounter({
     name: 'uid2_site_keyset_status',
     help: 'Site key selection outcome (spec §8.2)',
@@ -45,8 +44,14 @@ export class OperatorMetrics {
   /** Request counter and latency by method, route, code (bound-labels.ts caches the pair). */
   readonly httpByRoute = new BoundLabels((values) => ({ requests: this.httpRequests.series(values), duration: this.httpDuration.series(values) }));
 
-  /** Token outcome by site, endpoint, status and CSTG flag. */
-  readonly tokenResponseBy = new BoundLabels((values) => this.tokenResponses.series(values));
+  /** API usage log lines (usage-log.ts), fed by `observeResponse`; set by the operator at startup. */
+  usage: UsageLog | undefined = undefined;
+
+  /** Token generate/refresh/validate series under upstream's names (token-flow-metrics.ts). */
+  readonly tokens = new TokenFlowMetrics(this.registry);
+
+  /** Identity map and opt-out status series under upstream's names (mapping-metrics.ts). */
+  readonly mapping = new MappingMetrics(this.registry);
 
   readonly siteKeysetStatusBy = new BoundLabels((values) => this.siteKeysetStatus.series(values));
 
@@ -60,6 +65,9 @@ export class OperatorMetrics {
     ['store'],
   );
   readonly storeConsecutiveFailures = this.gauge('uid2_config_store_consecutive_refresh_failures', 'Refresh failures since the last success', ['store']);
+  /** Upstream `RotatingStoreVerticle`: time spent refreshing, and the initial load's duration. */
+  readonly storeRefreshTimeMs = this.counter('uid2_config_store_refreshtime_ms_total', 'Total time (ms) spent refreshing the store', ['store']);
+  readonly startupStoreRefreshMs = this.gauge('uid2_operator_startup_store_refresh_duration_ms', 'Time taken for the initial store load during startup', ['store_name']);
 
   /** A counter registered in this registry (prom-client types its label names). */
   counter<T extends string = string>(name: string, help: string, labelNames: readonly T[] = []): Counter<T> {
@@ -82,7 +90,14 @@ export class OperatorMetrics {
         for (const [name, status] of health.entries()) this.set({ component: name }, status.healthy ? 1 : 0);
       },
     });
+    // Upstream's HTTP server series, as views of the two buffered series above (no per-request cost).
+    registerVertxHttpView(this.registry, this.httpRequests, this.httpDuration);
+    // Upstream's common tag on every series (Main.java `commonTags("application", "uid2-operator")`).
     this.registry.setDefaultLabels({ application: 'uid2-operator' });
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics) {
+      // Node's process and runtime metrics: CPU, memory, heap, GC, event-loop lag, handles.
+      collectDefaultMetrics({ register: this.registry });
+      registerRuntimeLimits(this.registry);
+    }
   }
 }

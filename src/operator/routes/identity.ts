@@ -10,7 +10,10 @@ import { defineRoute, type RouteInput, type RouteSpec } from '../http/route.ts';
 import { v2Envelope, type V2Payload } from '../http/v2-envelope.ts';
 import { mapV2Batch, mapV3Batch } from '../identity/batch-mapper.ts';
 import { createIdentityMapper } from '../identity/identity-mapper.ts';
-import { checkServiceLink } from '../identity/service-link-check.ts';
+import { checkServiceLink, serviceLinkNamesOf } from '../identity/service-link-check.ts';
+import { emptyTally, type MapTally } from '../metrics/mapping-metrics.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
+import { apiContactOf } from '../tokens/token-metrics.ts';
 import { modifiedBuckets, parseSinceTimestamp } from './bucket-listing.ts';
 
 const PHONE_FIELDS: ReadonlySet<IdentityField> = new Set(['phone', 'phone_hash']);
@@ -67,23 +70,37 @@ function v3Input(payload: Record<string, unknown> | null, phoneSupport: boolean)
   return input;
 }
 
+/** Upstream's identity map series (`recordIdentityMapStats`) and the raw UID versions returned. */
+function recordMap({ deps, view, client }: RouteInput<V2Payload>, payload: Record<string, unknown>, tally: MapTally): void {
+  deps.metrics.mapping.identityMap(apiContactOf(client), tally, serviceLinkNamesOf(view, client, payload));
+  deps.metrics.tokens.rawUids('v2', tally.v2RawUids);
+  deps.metrics.tokens.rawUids(deps.config.identityV3 ? 'v3' : 'v4', tally.perItemMapped);
+}
+
 /** `/v2/identity/map` (spec §4.5). */
-function mapV2({ deps, view, client, payload: sent }: RouteInput<V2Payload>): string {
-  const payload = sent ?? {};
+function mapV2(input: RouteInput<V2Payload>): string {
+  const { deps, view, client } = input;
+  const payload = input.payload ?? {};
   const { field, values } = v2Input(payload, deps.config.enablePhoneSupport);
   checkServiceLink({ validate: deps.config.validateServiceLinks, links: view.serviceLinks }, client, payload, 'MAPPER');
   // The staged batch mapper (issue 6); items it does not cover take the per-item path.
-  const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps, view), field, values);
+  const tally = emptyTally();
+  const { mapped, unmapped } = mapV2Batch(createIdentityMapper(deps, view), field, values, tally);
+  recordMap(input, payload, tally);
   return success(unmapped.length > 0 ? { mapped, unmapped } : { mapped });
 }
 
 /** `/v3/identity/map` (spec §4.6). */
-function mapV3({ deps, view, client, payload }: RouteInput<V2Payload>): Buffer {
-  const input = v3Input(payload, deps.config.enablePhoneSupport);
+function mapV3(input: RouteInput<V2Payload>): Buffer {
+  const { deps, view, client, payload } = input;
+  const identities = v3Input(payload, deps.config.enablePhoneSupport);
   checkServiceLink({ validate: deps.config.validateServiceLinks, links: view.serviceLinks }, client, payload ?? {}, 'MAPPER');
   // The answer is written as JSON bytes by the staged batch mapper: the same bytes as
   // serializing success(body) with the fields in IDENTITY_FIELDS order.
-  return mapV3Batch(createIdentityMapper(deps, view), input, '{"status":"success","body":{', '}}');
+  const tally = emptyTally();
+  const json = mapV3Batch(createIdentityMapper(deps, view), identities, '{"status":"success","body":{', '}}', tally);
+  recordMap(input, payload ?? {}, tally);
+  return json;
 }
 
 /** `/v2/identity/buckets` (spec §4.7). */
@@ -92,7 +109,8 @@ function buckets({ deps, view, payload }: RouteInput<V2Payload>): string {
   if (since === undefined || since === null) throw new ClientError(IdentityMessages.missingSince);
   const sinceMs = typeof since === 'string' ? parseSinceTimestamp(since) : undefined;
   if (sinceMs === undefined) throw new ClientError(IdentityMessages.invalidSince);
-  return success(modifiedBuckets(view.salts, sinceMs, deps.clock.now()));
+  const now = deps.clock.now();
+  return success(modifiedBuckets(saltsInForce(deps, view, now), sinceMs, now));
 }
 
 const MAPPER: readonly Role[] = ['MAPPER'];

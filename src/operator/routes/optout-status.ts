@@ -6,6 +6,7 @@
 import { ClientError } from '../errors.ts';
 import { defineRoute, type RouteInput, type RouteSpec } from '../http/route.ts';
 import { v2Envelope, type V2Payload } from '../http/v2-envelope.ts';
+import { apiContactOf } from '../tokens/token-metrics.ts';
 
 export const OptoutStatusMessages = {
   invalidBody: 'Invalid request body',
@@ -31,6 +32,7 @@ function answer(input: RouteInput<V2Payload>, list: unknown[]): string {
     const seconds = index.get(id);
     if (seconds !== undefined) optedOut.push({ advertising_id: id, opted_out_since: seconds * 1000 });
   }
+  input.deps.metrics.mapping.optoutStatus(apiContactOf(input.client), list.length, optedOut.length);
   return JSON.stringify({ status: 'success', body: { opted_out: optedOut } });
 }
 

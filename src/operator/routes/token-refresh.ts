@@ -12,19 +12,23 @@ import { ClientError, ExpiredToken, GenericError, InvalidToken, Messages, Operat
 import { JSON_CONTENT_TYPE, type Answer } from '../http/answer.ts';
 import { isOctetStream } from '../http/request.ts';
 import { defineRoute, type BodyForm, type BodyInput, type OpenedBody, type RouteInput, type RouteSpec } from '../http/route.ts';
-import type { StoreView } from '../stores/operator-stores.ts';
+import { effectiveRuntime } from '../stores/runtime-config-store.ts';
 import { identityBodyJson, issueIdentity, type IdentityBody } from '../tokens/identity-tokens.ts';
+import { saltsInForce } from '../tokens/salts-in-force.ts';
 import { isOptedOut } from '../tokens/test-identities.ts';
-import { recordTokenResponse } from '../tokens/token-metrics.ts';
+import { apiContactOf, platformTypeOf, recordTokenResponse, siteNameOf } from '../tokens/token-metrics.ts';
 
 /** Tokens established before this are "deprecated" and answered as opted out (spec §4.3). */
 const DEPRECATED_BEFORE_MS = Date.UTC(2021, 2, 8, 17, 0, 0);
 
 type RefreshOutcome =
-  | { kind: 'refreshed'; body: IdentityBody; siteId: number }
+  | { kind: 'refreshed'; body: IdentityBody; siteId: number; createdMs: number }
   | { kind: 'optout'; siteId: number }
   | { kind: 'invalid' }
   | { kind: 'expired'; siteId: number };
+
+/** Upstream `TokenResponseStatsCollector.recordRefresh` statuses. */
+const STATUS = { refreshed: 'Success', optout: 'OptOut', invalid: 'InvalidToken', expired: 'ExpiredToken' } as const;
 
 /** Maps envelope decode failures onto the four upstream messages (spec §4.3). */
 function envelopeError(err: unknown): OperatorError {
@@ -38,7 +42,8 @@ function envelopeError(err: unknown): OperatorError {
   return new ClientError('Invalid data: Check encryption method and encryption key.');
 }
 
-function decide(deps: OperatorDeps, view: StoreView, tokenText: string, nowMs: number): RefreshOutcome {
+function decide(input: RouteInput<string>, tokenText: string, nowMs: number): RefreshOutcome {
+  const { deps, view, client } = input;
   const keys = view.keysetKeys;
   let token: DecodedRefreshToken;
   try {
@@ -47,11 +52,13 @@ function decide(deps: OperatorDeps, view: StoreView, tokenText: string, nowMs: n
     if (isProtocolError(err)) return { kind: 'invalid' };
     throw err;
   }
+  // Upstream counts every decoded token, under the caller's site when it sent a key.
+  deps.metrics.tokens.refreshTokenReceived(client?.siteId ?? token.siteId, token.version);
   if (token.scope !== deps.config.identityScope) return { kind: 'invalid' };
   const siteId = token.siteId;
   if (token.establishedMs < DEPRECATED_BEFORE_MS) return { kind: 'optout', siteId };
   if (token.expiresMs < nowMs) return { kind: 'expired', siteId };
-  if (isOptedOut(view.salts, view.optout, token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
+  if (isOptedOut(saltsInForce(deps, view, nowMs), view.optout, token.firstLevelHash, 'refresh')) return { kind: 'optout', siteId };
   const body = issueIdentity(
     deps,
     view,
@@ -65,7 +72,26 @@ function decide(deps: OperatorDeps, view: StoreView, tokenText: string, nowMs: n
     },
     nowMs,
   );
-  return { kind: 'refreshed', body, siteId };
+  return { kind: 'refreshed', body, siteId, createdMs: token.createdMs };
+}
+
+/** What upstream records for one refresh answer (token-flow-metrics.ts). */
+function recordRefresh(input: RouteInput<string>, outcome: RefreshOutcome, nowMs: number): void {
+  const { deps, view, client, head } = input;
+  // The metrics site is the caller's when it sent a key, else the token's (upstream `SiteId`).
+  const siteId = client?.siteId ?? input.siteId;
+  recordTokenResponse(deps, view.sites, 'RefreshV2', siteId, STATUS[outcome.kind], platformTypeOf(head.headers));
+  if (outcome.kind !== 'refreshed' || siteId === undefined) return;
+  const seconds = Math.floor((nowMs - outcome.createdMs) / 1000);
+  const { lifetimes } = effectiveRuntime(deps.config, view.runtimeConfig);
+  deps.metrics.tokens.refreshed({
+    siteId,
+    siteName: siteNameOf(view.sites, siteId),
+    apiContact: apiContactOf(client),
+    hasOriginHeader: head.headers.origin !== undefined,
+    seconds,
+    isExpired: seconds > lifetimes.identityExpiresAfterSeconds,
+  });
 }
 
 /** An opened refresh body: the token text, and the key its reply is sealed with (none for a bare token). */
@@ -98,10 +124,10 @@ const refreshToken: BodyForm<string> = {
 };
 
 function refresh(input: RouteInput<string>): string {
-  const { deps } = input;
-  const outcome = decide(deps, input.view, input.payload, deps.clock.now());
+  const nowMs = input.deps.clock.now();
+  const outcome = decide(input, input.payload, nowMs);
   input.siteId = 'siteId' in outcome ? outcome.siteId : undefined;
-  recordTokenResponse(deps, 'refresh', input.siteId, outcome.kind === 'refreshed' ? 'success' : outcome.kind);
+  recordRefresh(input, outcome, nowMs);
   if (outcome.kind === 'invalid' || outcome.kind === 'expired') {
     // Unauthenticated callers get one generic error for every failure (spec §4.3).
     if (!input.client) throw new GenericError(Messages.errorRefreshingToken);

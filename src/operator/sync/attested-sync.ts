@@ -16,7 +16,7 @@ import type { Clock } from '../deps.ts';
 import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
 import { storeBindings, type OperatorStores, type StoreBinding } from '../stores/operator-stores.ts';
-import { areAllSaltsExpired } from '../stores/salt-store.ts';
+import { STORE_LABELS } from '../stores/store-labels.ts';
 import type { StoreSource } from '../stores/store-source.ts';
 import { attestationProviderFor } from './attestation-provider-choice.ts';
 import { AttestationClient } from './attestation-client.ts';
@@ -25,7 +25,7 @@ import { CoreStoreSource, optOutMetadataUrl } from './core-store-source.ts';
 import { EncryptedStoreSource } from './encrypted-store-source.ts';
 import { createOperatorIdentity, type OperatorIdentity } from './operator-identity.ts';
 import { OptOutSync } from './optout-sync.ts';
-import { AttestationShutdownPolicy, type AttestOutcome, type ExitFn } from './shutdown-policy.ts';
+import { AttestationShutdownPolicy, defaultExit, type AttestOutcome, type ExitFn } from './shutdown-policy.ts';
 import { StaleDataWatch } from './stale-data-watch.ts';
 import { StoreLoadError, StoreRefresher, type RefreshOutcome } from './store-refresher.ts';
 import { SyncMetrics } from './sync-metrics.ts';
@@ -66,13 +66,6 @@ interface Parts {
   readonly exit: ExitFn;
 }
 
-function defaultExit(logger: Logger): ExitFn {
-  return (code, reason) => {
-    logger.fatal({ code, reason }, 'operator shutting down');
-    process.exit(code);
-  };
-}
-
 export class AttestedSync extends StoreRefresher {
   readonly attestation: AttestationClient;
   readonly source: CoreStoreSource;
@@ -98,12 +91,7 @@ export class AttestedSync extends StoreRefresher {
       exit: parts.exit,
       logger: deps.logger,
       staleAfterMs: hours(parts.config.storeRefreshStaleShutdownHours),
-      saltsExpiredAfterMs: hours(parts.config.saltsExpiredShutdownHours),
       lastSuccess: () => this.lastSuccessTimes(),
-      saltsExpired: (nowMs) => {
-        const salts = deps.stores.salts.peek();
-        return salts !== undefined && areAllSaltsExpired(salts, nowMs);
-      },
     });
   }
 
@@ -129,7 +117,7 @@ export class AttestedSync extends StoreRefresher {
     if (outcome === 'loaded' || outcome === 'unchanged') {
       const at = this.now();
       this.lastSuccess.set(b.name, at);
-      this.syncMetrics.lastRefreshSuccess.set({ store: b.name }, Math.floor(at / 1000));
+      this.syncMetrics.lastRefreshSuccess.set({ store: STORE_LABELS[b.name] }, Math.floor(at / 1000));
     }
     return outcome;
   }

@@ -95,15 +95,21 @@ export class OptOutSync {
       this.lastSuccess = this.o.now();
       metrics.storeConsecutiveFailures.set(STORE_LABEL, 0);
       this.o.syncMetrics.lastRefreshSuccess.set(STORE_LABEL, Math.floor(this.lastSuccess / 1000));
+      this.o.syncMetrics.cloudRefreshFailing.set(STORE_LABEL, 0);
       this.o.health.set(OPTOUT_HEALTH_COMPONENT, true);
       return outcome;
     } catch (err) {
       this.consecutiveFailures++;
       metrics.storeRefreshFailures.inc(STORE_LABEL);
       metrics.storeConsecutiveFailures.set(STORE_LABEL, this.consecutiveFailures);
+      this.o.syncMetrics.cloudRefreshFailures.inc(STORE_LABEL);
+      this.o.syncMetrics.cloudRefreshFailing.set(STORE_LABEL, 1);
       const reason = err instanceof Error ? err.message : 'unknown error';
       this.o.logger.warn({ store: 'optout', consecutiveFailures: this.consecutiveFailures, reason }, 'opt-out sync failed; keeping the last snapshot');
       return 'failed';
+    } finally {
+      // Upstream counts every completed refresh, failed or not.
+      this.o.syncMetrics.cloudRefreshed.inc(STORE_LABEL);
     }
   }
 
@@ -119,6 +125,7 @@ export class OptOutSync {
         throw new StoreFormatError(`opt-out file ${f.key.split('/').pop()}: size ${bytes.length} is not a multiple of ${OPTOUT_RECORD_SIZE}`);
       }
     }
+    this.o.syncMetrics.cloudDownloaded.inc(STORE_LABEL, downloaded.length);
     const fresh = new Map(downloaded.map(([f, bytes]) => [f.key, { type: f.type, bytes }]));
     for (const f of files) next.set(f.key, this.held.get(f.key) ?? fresh.get(f.key)!);
     if (this.loaded && missing.length === 0 && next.size === this.held.size) return 'unchanged';
@@ -135,6 +142,7 @@ export class OptOutSync {
     metrics.storeVersion.set(STORE_LABEL, snapshot.version);
     metrics.storeEntryCount.set(STORE_LABEL, snapshot.entryCount);
     metrics.storeRefreshed.inc(STORE_LABEL);
+    syncMetrics.optOutEntriesIndexed.set(snapshot.entryCount);
     syncMetrics.optOutFiles.reset();
     for (const f of this.held.values()) syncMetrics.optOutFiles.inc({ type: f.type });
   }

@@ -5,14 +5,23 @@
  * - Core rejects the operator's attestation (HTTP 401/403): exit(1) at once, the key is revoked
  *   or wrong and retrying cannot help.
  * - Any other attestation failure starts a timer; 12 h of continuous non-success: exit(1).
- * - A store without a successful refresh for `store_refresh_stale_shutdown_hours`, or salts that
- *   stay expired for `salts_expired_shutdown_hours`: exit(1) (checked hourly, `stale-data-watch.ts`).
+ * - A store without a successful refresh for `store_refresh_stale_shutdown_hours`: exit(1)
+ *   (checked hourly, `stale-data-watch.ts`); salts that stay expired for
+ *   `salts_expired_shutdown_hours`: exit(1) (checked per request, `salt-expiry-policy.ts`).
  *
  * `exit` and the clock are injected so tests run the 12 h rules on a fake clock.
  */
 import type { Logger } from 'pino';
 
 export type ExitFn = (code: number, reason: string) => void;
+
+/** Logs the reason and ends the process. */
+export function defaultExit(logger: Logger): ExitFn {
+  return (code, reason) => {
+    logger.fatal({ code, reason }, 'operator shutting down');
+    process.exit(code);
+  };
+}
 
 /** Upstream hard-codes 12 h (`Duration.ofHours(12)` in `Main`); `failure_shutdown_wait_hours` is unused. */
 export const ATTEST_FAILURE_SHUTDOWN_MS = 12 * 3_600_000;

@@ -11,6 +11,7 @@ import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
 import type { StoreBinding } from '../stores/operator-stores.ts';
 import type { StoreSource } from '../stores/store-source.ts';
 import { metadataVersion } from '../stores/store-json.ts';
+import { STORE_LABELS } from '../stores/store-labels.ts';
 
 /** `busy`: a poll of the same store was still running, so this one did nothing. */
 export type RefreshOutcome = 'loaded' | 'unchanged' | 'failed' | 'busy';
@@ -44,14 +45,23 @@ export class StoreRefresher {
   private readonly lastReason = new Map<string, string>();
 
   constructor(private readonly o: StoreRefresherOptions) {
-    for (const b of o.bindings) o.health.register(`${b.name}-rotator`, 'not loaded');
+    for (const b of o.bindings) {
+      o.health.register(`${b.name}-rotator`, 'not loaded');
+      // Upstream registers a store's counters when it creates the store: each reads 0 until counted.
+      const labels = { store: STORE_LABELS[b.name] };
+      o.metrics.storeRefreshFailures.inc(labels, 0);
+      o.metrics.storeRefreshed.inc(labels, 0);
+      o.metrics.storeRefreshTimeMs.inc(labels, 0);
+    }
   }
 
   /** Startup: every store must load once, else the operator refuses to start. */
   async loadAll(): Promise<void> {
     for (const b of this.o.bindings) {
+      const started = performance.now();
       const outcome = await this.refresh(b);
       if (outcome === 'failed') throw new StoreLoadError(b.name, this.lastReason.get(b.name) ?? 'unknown error');
+      this.o.metrics.startupStoreRefreshMs.set({ store_name: STORE_LABELS[b.name] }, Math.round(performance.now() - started));
     }
   }
 
@@ -63,7 +73,8 @@ export class StoreRefresher {
     if (this.running.has(b.name)) return 'busy';
     this.running.add(b.name);
     const { metrics, health } = this.o;
-    const labels = { store: b.name };
+    const labels = { store: STORE_LABELS[b.name] };
+    const started = performance.now();
     try {
       const meta = await this.o.source.metadata(b.name);
       const current = b.ref.peek();
@@ -93,6 +104,7 @@ export class StoreRefresher {
       this.o.logger.warn({ store: b.name, consecutiveFailures: count, reason }, 'store refresh failed; keeping the last good snapshot');
       return 'failed';
     } finally {
+      metrics.storeRefreshTimeMs.inc(labels, Math.round(performance.now() - started));
       this.running.delete(b.name);
     }
   }

@@ -54,7 +54,11 @@ export function currentRawUidFor(deps: OperatorDeps, view: StoreView, flh: Buffe
   const { entries, line } = saltLineFor(view.salts, flh, nowMs);
   // A salt bucket (the common case) is read through the table's accessor: no entry is decoded.
   const salt = entries.currentSalt(line);
-  if (salt !== null) return saltRawUid(flh, salt, { scope: deps.config.identityScope, type, identityV3: deps.config.identityV3 });
+  if (salt !== null) {
+    deps.metrics.tokens.rawUids(deps.config.identityV3 ? 'v3' : 'v2');
+    return saltRawUid(flh, salt, { scope: deps.config.identityScope, type, identityV3: deps.config.identityV3 });
+  }
+  deps.metrics.tokens.rawUids('v4');
   const runtime = effectiveRuntime(deps.config, view.runtimeConfig);
   return currentRawUid(flh, entries.at(line), {
     scope: deps.config.identityScope,
@@ -108,6 +112,7 @@ export function issueIdentity(deps: OperatorDeps, view: StoreView, req: Identity
     },
     refresh,
   );
+  deps.metrics.tokens.refreshTokenServed(req.siteId);
   const responseKey = createRefreshResponseKey();
   return {
     advertising_token: advertisingToken,

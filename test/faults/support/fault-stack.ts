@@ -76,7 +76,7 @@ export async function startFaultStack(o: FaultStackOptions = {}): Promise<FaultS
     const metric = (name: string, labels: Record<string, string> = {}) =>
       metricOf({ operatorMetrics: [`http://127.0.0.1:${metricsPort}/metrics`] } as unknown as RunningStack, 0, name, labels);
     // The metrics port may open a moment after the API port.
-    await eventually('operator metrics', () => metric('uid2_config_store_version', { store: 'keyset_keys' }));
+    await eventually('operator metrics', () => metric('uid2_config_store_version', { store: 'keysetkey' }));
     return {
       dir,
       dataset,
