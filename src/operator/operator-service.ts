@@ -15,7 +15,7 @@ import { Pipeline } from './http/pipeline.ts';
 import { ReplayGuard, type ReplayChecker } from './http/replay-guard.ts';
 import { OperatorServer } from './http/server.ts';
 import { HealthRegistry } from './metrics/health.ts';
-import { startMetricsServer, type MetricsServer } from './metrics/metrics-server.ts';
+import { startMetricsServer, type MetricsServer, type MetricsSource } from './metrics/metrics-server.ts';
 import { OperatorMetrics } from './metrics/operator-metrics.ts';
 import { RejectedOriginLog } from './metrics/rejected-origin-log.ts';
 import { StateMetrics } from './metrics/state-metrics.ts';
@@ -53,6 +53,8 @@ export interface OperatorOptions extends ConfigSources {
   readonly limits?: ServerLimits;
   /** Process exit for the shutdown rules (tests); default logs and calls `process.exit`. */
   readonly exit?: ExitFn;
+  /** Stores with their large arrays in shared memory, for request threads (operator-process.ts). */
+  readonly sharedStores?: boolean;
 }
 
 export interface Operator {
@@ -62,6 +64,10 @@ export interface Operator {
   /** Written every `api_usage_log_interval_ms` once the operator serves. */
   readonly usageLog: UsageLog;
   readonly state: StateMetrics;
+  /** How a shutdown rule ends the process. */
+  readonly exit: ExitFn;
+  /** Attested mode: the headers that prove an opt-out write comes from an attested operator. */
+  readonly attestationHeaders: (() => Promise<Record<string, string>>) | undefined;
 }
 
 export function createLogger(): Logger {
@@ -90,7 +96,7 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const logger = o.logger ?? createLogger();
   const health = new HealthRegistry();
   const metrics = new OperatorMetrics(health, { defaultMetrics: true });
-  const stores = createOperatorStores();
+  const stores = createOperatorStores({ shared: o.sharedStores });
   const exit = o.exit ?? defaultExit(logger);
   const usageLog = new UsageLog({ logger, registry: metrics.registry, ...config.usageLog });
   metrics.usage = usageLog;
@@ -118,7 +124,7 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   // One replay guard for every route (issue 7).
   const replay = o.replay ?? new ReplayGuard({ now: () => clock.now() });
   const pipeline = new Pipeline({ deps, routes: routeTable(config), replay, clientVersions: new ClientVersionMetrics(metrics.registry) });
-  return { deps, refresher, pipeline, usageLog, state };
+  return { deps, refresher, pipeline, usageLog, state, exit, attestationHeaders: undefined };
 }
 
 /** An operator's HTTP server, listening. */
@@ -145,22 +151,36 @@ export interface RunningOperator extends Operator {
   close(): Promise<void>;
 }
 
-/** Starts listening on the configured host/ports and polling the stores. */
-export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
-  const op = await createOperator(o);
-  const { config, health, metrics } = op.deps;
-  const { server, port } = await listenOperator(op, { limits: o.limits });
+/** What serves an operator's requests: its own server, or its request threads (operator-process.ts). */
+export interface RequestServing {
+  readonly port: number;
+  /** Drains: open requests finish within `graceMs`, then everything is closed. */
+  close(graceMs: number): Promise<void>;
+  /** What the metrics port answers. */
+  readonly metrics: MetricsSource;
+  /** This process answers requests itself (the usage log then counts here). */
+  readonly inProcess: boolean;
+}
+
+/**
+ * Runs a serving operator: the metrics port, store polling, job threads, the pod-termination
+ * monitor; `close` marks the health check 503 first (readiness), waits `shutdown_drain_ms`, then
+ * drains the serving side.
+ */
+export async function serveOperator(op: Operator, serving: RequestServing): Promise<RunningOperator> {
+  const { config, health } = op.deps;
+  health.set('http-server', true);
   let metricsServer: MetricsServer;
   try {
-    metricsServer = await startMetricsServer(metrics.registry, config.metricsPort, config.host);
+    metricsServer = await startMetricsServer(serving.metrics, config.metricsPort, config.host);
   } catch (err) {
-    await server.close(0);
+    await serving.close(0);
     throw err;
   }
   // Serving now: store refreshes hand their large files to job threads (issue 6).
   useJobThreads();
   op.refresher.start();
-  op.usageLog.start();
+  if (serving.inProcess) op.usageLog.start();
   op.state.serving();
   const { file: podTerminationFile, checkIntervalMs } = config.podTermination;
   const podMonitor = podTerminationFile === undefined ? undefined : new PodTerminationMonitor({ file: podTerminationFile, intervalMs: checkIntervalMs, health });
@@ -168,12 +188,12 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
   let closing: Promise<void> | undefined;
   return {
     ...op,
-    port,
+    port: serving.port,
     metricsPort: metricsServer.port,
     close() {
       closing ??= (async () => {
         // Readiness first (docs/deployment-guide.md "Upgrade"): /ops/healthcheck answers 503 at
-        // once, and the server keeps serving for shutdown_drain_ms, so a load balancer probing it
+        // once, and requests are still served for shutdown_drain_ms, so a load balancer probing it
         // moves its traffic away before the server stops accepting and closes.
         health.set('http-server', false, 'shutting down');
         if (config.shutdownDrainMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
@@ -182,9 +202,16 @@ export async function startOperator(o: OperatorOptions): Promise<RunningOperator
         podMonitor?.stop();
         // Then the server drains: no new connections, open requests finish, each connection
         // closes after its answer; past the grace period the rest are answered 503 or closed.
-        await Promise.all([server.close(SHUTDOWN_GRACE_MS), metricsServer.close()]);
+        await Promise.all([serving.close(SHUTDOWN_GRACE_MS), metricsServer.close()]);
       })();
       return closing;
     },
   };
+}
+
+/** An operator answering its requests in this process, on its own server (tests, `uid2 start`). */
+export async function startOperator(o: OperatorOptions): Promise<RunningOperator> {
+  const op = await createOperator(o);
+  const { server, port } = await listenOperator(op, { limits: o.limits });
+  return serveOperator(op, { port, close: (grace) => server.close(grace), metrics: op.deps.metrics.registry, inProcess: true });
 }

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { once } from 'node:events';
+import { createReplayTable, ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { moduleUrl, startModuleWorker } from '../../src/operator/threads/module-worker.ts';
 import { encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 import { fixtureOperator, CLIENTS } from '../operator/support/operator-fixture.ts';
 
@@ -65,12 +67,52 @@ test('guard: exact entries through table growth: 50,000 envelopes fresh once, ea
 
 test('guard: at the hard cap it fails closed ("full"), and a replay is still a replay', () => {
   const now = 0;
-  const guard = new ReplayGuard({ now: () => now, capacity: 3 });
+  const guard = new ReplayGuard({ now: () => now, capacity: 3, clientShare: 1 });
   for (let i = 0; i < 3; i++) assert.equal(guard.admit('a', now, nonce(i)), 'fresh');
   assert.equal(guard.admit('a', now, nonce(7)), 'full');
   assert.equal(guard.admit('a', now, nonce(1)), 'replayed');
   assert.throws(() => guard.check('a', now, nonce(8)), (e: any) => e.httpCode === 503);
   assert.throws(() => guard.check('a', now, nonce(0)), (e: any) => e.httpCode === 400 && e.detail === REPLAY_MESSAGE);
+});
+
+test('guard: two threads admitting the same 20,000 envelopes at once: each is fresh exactly once', async () => {
+  const memory = createReplayTable(100_000);
+  const start = new SharedArrayBuffer(4);
+  const data = { memory, now: 1_800_000_000_000, count: 20_000, start };
+  const url = moduleUrl(import.meta.url, 'support/replay-worker');
+  const workers = [startModuleWorker(url, { data }), startModuleWorker(url, { data })];
+  await new Promise((r) => setTimeout(r, 300));
+  Atomics.store(new Int32Array(start), 0, 1);
+  Atomics.notify(new Int32Array(start), 0);
+  const [a, b] = (await Promise.all(workers.map((w) => once(w, 'message')))).map(([v]) => v as string[]);
+  await Promise.all(workers.map((w) => w.terminate()));
+  for (let i = 0; i < a.length; i++) {
+    assert.deepEqual([a[i], b[i]].sort(), ['fresh', 'replayed'], `envelope ${i}`);
+  }
+  assert.equal(new ReplayGuard({ now: () => data.now, memory }).size, 20_000);
+});
+
+test('guard: one client holds at most its share of the table; others are still admitted', () => {
+  const now = 1_000_000;
+  const guard = new ReplayGuard({ now: () => now, capacity: 100, clientShare: 0.5 });
+  for (let i = 0; i < 50; i++) assert.equal(guard.admit('greedy', now, nonce(i)), 'fresh');
+  assert.equal(guard.admit('greedy', now, nonce(200)), 'full', 'over its share');
+  assert.equal(guard.admit('greedy', now, nonce(3)), 'replayed', 'a replay is still a replay');
+  for (let i = 0; i < 50; i++) assert.equal(guard.admit('other', now, nonce(i)), 'fresh');
+});
+
+test('guard: a lock held too long makes it unavailable (503), never a pass; a dead holder is repaired', () => {
+  const now = 1_000_000;
+  const guard = new ReplayGuard({ now: () => now, capacity: 10 });
+  assert.equal(guard.admit('a', now, nonce(1)), 'fresh');
+  const header = new Int32Array(guard.memory.header);
+  Atomics.store(header, 0, 77); // thread 76 holds the lock and never lets go
+  assert.equal(guard.admit('a', now, nonce(2)), 'unavailable');
+  assert.throws(() => guard.check('a', now, nonce(2)), (e: any) => e.httpCode === 503);
+  assert.equal(guard.recover(5), false, 'another thread: nothing to repair');
+  assert.equal(guard.recover(76), true);
+  assert.equal(guard.admit('a', now, nonce(1)), 'replayed', 'entries survive the repair');
+  assert.equal(guard.admit('a', now, nonce(2)), 'fresh');
 });
 
 test('operator: the same v2 envelope sent twice is rejected the second time with 400 client_error', async () => {

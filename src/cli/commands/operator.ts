@@ -1,21 +1,24 @@
 /**
- * `uid2 operator [--data DIR] [--config FILE ...] [--port N] [--metrics-port N] [--host H] [--workers N]`: runs
- * the operator, in local mode (stores from --data DIR) or, when the config sets `core_attest_url`,
- * in attested mode (stores from Core; no data directory, as the azure-cc bootstrap and the SGX
- * launcher start it). Config layers: defaults < files in order < environment variables named
- * like the keys < these flags. Prints one line when listening; SIGTERM/SIGINT close cleanly.
- * `--workers N` (default: the CPU count, spec §1 `service_instances`) serves the port from N
- * node:cluster worker processes (src/operator/cluster); 1 runs the operator in this process.
+ * `uid2 operator [--data DIR] [--config FILE ...] [--port N] [--metrics-port N] [--host H] [--threads N]`:
+ * runs the operator, in local mode (stores from --data DIR) or, when the config sets
+ * `core_attest_url`, in attested mode (stores from Core; no data directory, as the azure-cc
+ * bootstrap and the SGX launcher start it). Config layers: defaults < files in order < environment
+ * variables named like the keys < these flags. One process attests, syncs and holds the stores;
+ * `--threads N` request threads serve the port (default: upstream's `service_instances`, else the
+ * CPUs the process may use; `--workers` is the same option's old name). Prints one line when
+ * listening; SIGTERM/SIGINT drain and close.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { ClusterStopped, defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
+import { loadOperatorConfig } from '../../operator/config/operator-config.ts';
+import { startThreadedOperator } from '../../operator/operator-process.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
+import { defaultThreadCount } from '../../operator/threads/thread-count.ts';
 import { collect, portNumber } from '../option-parsers.ts';
 import { closeOnSignal, runOrExit } from '../service-lifecycle.ts';
 
-function workerCount(value: string): number {
+function threadCount(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || n < 1 || n > 1024) throw new InvalidArgumentError('must be a number of workers, 1 or more');
+  if (!/^[0-9]+$/.test(value) || n < 1 || n > 1024) throw new InvalidArgumentError('must be a number of threads, 1 or more');
   return n;
 }
 
@@ -25,42 +28,29 @@ export interface OperatorRunOptions {
   port?: number;
   metricsPort?: number;
   host?: string;
+  threads?: number;
   workers?: number;
 }
 
-/** Starts the operator, prints the listening line and wires signals; shared with `uid2 start`. */
+function sourcesOf(opts: OperatorRunOptions) {
+  return { dataDir: opts.data, files: opts.config, env: process.env, flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } };
+}
+
+/** The operator in this process on its own server (`uid2 start`): the listening line, signals. */
 export async function runOperator(opts: OperatorRunOptions): Promise<RunningOperator> {
-  const op = await startOperator({
-    dataDir: opts.data,
-    files: opts.config,
-    env: process.env,
-    flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host },
-  });
-  const host = op.deps.config.host;
-  process.stdout.write(`operator listening on http://${host}:${op.port} (metrics on :${op.metricsPort}/metrics)\n`);
+  const op = await startOperator(sourcesOf(opts));
+  process.stdout.write(`operator listening on http://${op.deps.config.host}:${op.port} (metrics on :${op.metricsPort}/metrics)\n`);
   closeOnSignal(() => op.close());
   return op;
 }
 
-/** The same as `runOperator` with N worker processes on the port: same line, same signals. */
-async function runOperatorCluster(opts: OperatorRunOptions, workers: number): Promise<void> {
-  const cluster = await startOperatorCluster({
-    workers,
-    operator: { dataDir: opts.data, files: opts.config, flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } },
-  }).catch((err: unknown) => {
-    // SIGTERM/SIGINT while the workers were starting is an orderly stop, not a failure.
-    if (err instanceof ClusterStopped) {
-      process.stderr.write(`uid2: ${err.message}\n`);
-      process.exit(0);
-    }
-    throw err;
-  });
-  process.stdout.write(`operator listening on http://${cluster.host}:${cluster.port} (metrics on :${cluster.metricsPort}/metrics), ${workers} workers\n`);
-  cluster.once('fatal', (e: FatalEvent) => {
-    process.stderr.write(`uid2: ${e.reason}\n`);
-    void cluster.close().finally(() => process.exit(e.code));
-  });
-  closeOnSignal(() => cluster.close());
+/** The operator process with its request threads: the same line, with the thread count. */
+async function runThreadedOperator(opts: OperatorRunOptions): Promise<void> {
+  const sources = sourcesOf(opts);
+  const threads = opts.threads ?? opts.workers ?? loadOperatorConfig(sources).serviceInstances ?? defaultThreadCount();
+  const op = await startThreadedOperator({ ...sources, threads });
+  process.stdout.write(`operator listening on http://${op.deps.config.host}:${op.port} (metrics on :${op.metricsPort}/metrics), ${threads} threads\n`);
+  closeOnSignal(() => op.close());
 }
 
 export function register(program: Command): void {
@@ -72,9 +62,9 @@ export function register(program: Command): void {
     .option('--port <n>', 'API port (default 8080)', portNumber)
     .option('--metrics-port <n>', 'Prometheus port (default 9080)', portNumber)
     .option('--host <host>', 'address to listen on (default 0.0.0.0)')
-    .option('--workers <n>', 'worker processes serving the port (default: CPU count; 1 = no workers)', workerCount)
+    .option('--threads <n>', 'request threads serving the port (default: service_instances, else the CPUs this process may use)', threadCount)
+    .option('--workers <n>', 'the same as --threads (its former name)', threadCount)
     .action(async (opts: OperatorRunOptions) => {
-      const workers = opts.workers ?? defaultWorkerCount();
-      await runOrExit(() => (workers > 1 ? runOperatorCluster(opts, workers) : runOperator(opts)));
+      await runOrExit(() => runThreadedOperator(opts));
     });
 }

@@ -90,6 +90,11 @@ export const CONFIG_KEYS = {
   pod_termination_file: str('/app/pod_terminating/pod_terminating'),
   // Not upstream: on SIGTERM, /ops/healthcheck answers 503 this long before the server closes (0 = off).
   shutdown_drain_ms: int(0),
+  // request threads (issue 16): upstream's verticle count names the thread count; unset = the CPUs
+  service_instances: int(),
+  request_thread_stall_ms: int(5000),
+  replay_guard_capacity: int(1_000_000),
+  replay_guard_client_share_percent: int(50),
   port: int(8080),
   metrics_port: int(9080),
   port_offset: int(0),

@@ -80,6 +80,12 @@ export interface OperatorConfig {
   readonly podTermination: { readonly file: string | undefined; readonly checkIntervalMs: number };
   /** On close: health answers 503 and the server keeps serving this long first, so load balancers move away. */
   readonly shutdownDrainMs: number;
+  /** Request threads (`service_instances`); undefined: the CPUs the process may use. */
+  readonly serviceInstances: number | undefined;
+  /** A request thread whose event loop does not turn for this long is replaced. */
+  readonly requestThreadStallMs: number;
+  /** The replay table: entries it holds, and the share of them one client may hold (0..1]. */
+  readonly replay: { readonly capacity: number; readonly clientShare: number };
   readonly port: number;
   readonly metricsPort: number;
   readonly host: string;
@@ -256,6 +262,12 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
       checkIntervalMs: positive(raw, 'pod_termination_check_interval') ?? 3000,
     }),
     shutdownDrainMs: nonNegative(raw, 'shutdown_drain_ms'),
+    serviceInstances: positive(raw, 'service_instances'),
+    requestThreadStallMs: positive(raw, 'request_thread_stall_ms') ?? 5000,
+    replay: Object.freeze({
+      capacity: positive(raw, 'replay_guard_capacity') ?? 1_000_000,
+      clientShare: Math.min(100, positive(raw, 'replay_guard_client_share_percent') ?? 50) / 100,
+    }),
     port: port(raw, 'port', offset),
     metricsPort: port(raw, 'metrics_port', offset),
     host: required<string>(raw, 'host'),

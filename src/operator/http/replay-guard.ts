@@ -1,29 +1,34 @@
 /**
  * Replay protection for v2 request envelopes (issue 7; beyond upstream, which only echoes the
- * nonce: spec §3.1 "The nonce is not checked for replay").
+ * nonce: spec §3.1 "The nonce is not checked for replay"), in shared memory (issue 16): one table
+ * for every request thread of the operator, so a replay is caught whichever thread it reaches.
  *
- * A decoded envelope is accepted only while |now − timestamp| < 120 s (spec §3.1), so a replay
- * can only succeed inside that window. The guard remembers every (client, timestamp, nonce) it
- * admitted, grouped in buckets by *request timestamp*; a bucket is dropped as soon as every
- * timestamp in it is outside the window, because the freshness check then rejects any replay of
- * it anyway. Memory is therefore bounded by the admission rate over at most 2 × 120 s (a request
- * may be stamped up to 120 s in the future), and by a hard cap on top.
+ * A decoded envelope is accepted only while |now − timestamp| < 120 s (spec §3.1), so a replay can
+ * only succeed inside that window. The guard remembers every (client, timestamp, nonce) it
+ * admitted in an open-addressing table (linear probing) over a `SharedArrayBuffer`; an entry whose
+ * timestamp has left the window is dead: the freshness check already rejects any replay of it.
+ * Dead entries are reused by inserts, and removed (backward-shift deletion, so probe chains stay
+ * whole) a few slots per admission by a sweep cursor, and many at once when the table is full.
  *
- * When the cap is reached the guard fails closed: the request is refused with 503,
- * status "unknown" rather than admitted unchecked, since admitting it would reopen the replay hole.
- * The default cap (1,000,000 entries, at most ~40 MB) is far above what one instance can admit in
- * 240 s, so reaching it means overload, not normal traffic.
- *
- * Issue 6: entries are the exact (client, timestamp, nonce) words in open-addressing tables of
- * typed arrays, one per bucket: no string or object per request, nothing for the GC to trace, and
- * no false positives (a replay matches word for word; a different envelope never does).
+ * Every operation holds one lock (a word changed with `Atomics.compareExchange`), ~100 ns. The
+ * guard fails closed (503, status "unknown") rather than admit an envelope unchecked:
+ * - `full`: the live entries reach the capacity, or the client holds its fair share of it (half
+ *   the table by default), so one client cannot fill the table for every other;
+ * - `unavailable`: the lock was not had within `LOCK_TIMEOUT_MS` (a thread stopped holding it),
+ *   or the table is marked unavailable while it is repaired (`recover`).
+ * Entries are the exact words (no false positives): two nonce words, the timestamp's two words and
+ * the client's number in the table of clients (a hash of its key id, with its entry count).
  */
 import { randomBytes } from 'node:crypto';
+import { isMainThread, threadId } from 'node:worker_threads';
 import { defineError } from '../errors.ts';
 
 export const REPLAY_WINDOW_MS = 120_000;
-const DEFAULT_BUCKET_MS = 10_000;
 export const DEFAULT_REPLAY_CAPACITY = 1_000_000;
+/** The share of the capacity one client may hold. */
+export const DEFAULT_CLIENT_SHARE = 0.5;
+const LOCK_TIMEOUT_MS = 50;
+const MAX_CLIENTS = 4096;
 
 export const REPLAY_MESSAGE = 'Invalid request: Request nonce was already used.';
 export const REPLAY_FULL_MESSAGE = 'Service busy: too many requests in the replay window; retry later.';
@@ -31,157 +36,273 @@ export const REPLAY_FULL_MESSAGE = 'Service busy: too many requests in the repla
 /** 400 client_error: the same envelope (client, timestamp, nonce) was already admitted. */
 export const ReplayedRequest = defineError('client_error', 400, 'ReplayedRequest', REPLAY_MESSAGE);
 
-/** 503 while the nonce cache is full (fail closed, see above). */
+/** 503 while the nonce table is full or unavailable (fail closed, see above). */
 export const ReplayCacheFull = defineError('unknown', 503, 'ReplayCacheFull', REPLAY_FULL_MESSAGE);
 
-export type ReplayVerdict = 'fresh' | 'replayed' | 'full';
+export type ReplayVerdict = 'fresh' | 'replayed' | 'full' | 'unavailable';
 
-/** What the v2 envelope calls: throws the catalogue error for a replay or a full cache. */
+/** What the v2 envelope calls: throws the catalogue error for a replay, a full or an unavailable table. */
 export interface ReplayChecker {
   check(client: string, timestampMs: number, nonce: Uint8Array): void | Promise<void>;
 }
 
-export interface ReplayGuardOptions {
-  /** Epoch milliseconds, the same clock as the freshness check. */
-  now: () => number;
-  windowMs?: number;
-  bucketMs?: number;
-  /** Hard cap on remembered envelopes. */
-  capacity?: number;
+/** The shared memory of one table, handed to every thread that checks against it. */
+export interface ReplayTableMemory {
+  readonly header: SharedArrayBuffer;
+  readonly slots: SharedArrayBuffer;
+  readonly clients: SharedArrayBuffer;
+  readonly capacity: number;
+  readonly clientShare: number;
+  readonly seed: number;
 }
 
-/** Words of one entry: nonce (2), timestamp high/low, client id + 1 (0 marks an empty slot). */
+export interface ReplayGuardOptions {
+  /** Epoch milliseconds, the same clock as the freshness check. */
+  readonly now: () => number;
+  readonly windowMs?: number;
+  /** Hard cap on remembered envelopes (a new table only). */
+  readonly capacity?: number;
+  readonly clientShare?: number;
+  /** Another guard's table (`memory`), to check against the same envelopes. */
+  readonly memory?: ReplayTableMemory;
+}
+
+// Header words.
+const LOCK = 0;
+const OCCUPIED = 1;
+const CURSOR = 2;
+const UNAVAILABLE = 3;
+const HEADER_WORDS = 4;
+/** Slot words: nonce high, nonce low, timestamp high, timestamp low, client number + 1 (0 = empty). */
 const STRIDE = 5;
-const NONCE_SIZE = 8;
 const TWO_32 = 4_294_967_296;
+const SWEEP_PER_ADMIT = 4;
+const SWEEP_WHEN_FULL = 1 << 16;
 
-/** An open-addressing set of entries (linear probing, load ≤ 1/2, doubling). */
-class EntryTable {
-  private slots: Uint32Array;
-  private mask: number;
-  size = 0;
+export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShare = DEFAULT_CLIENT_SHARE): ReplayTableMemory {
+  let slotCount = 16;
+  while (slotCount < capacity * 2) slotCount *= 2;
+  return {
+    header: new SharedArrayBuffer(HEADER_WORDS * 4),
+    slots: new SharedArrayBuffer(slotCount * STRIDE * 4),
+    // Per client: key hash, entry count.
+    clients: new SharedArrayBuffer(MAX_CLIENTS * 2 * 4),
+    capacity,
+    clientShare,
+    seed: randomBytes(4).readUInt32BE(0),
+  };
+}
 
-  constructor(private readonly seed: number, slotCount = 256) {
-    this.slots = new Uint32Array(slotCount * STRIDE);
-    this.mask = slotCount - 1;
+/** FNV-1a of a client's key id: its number in the client table. */
+function clientHash(client: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < client.length; i++) h = Math.imul(h ^ client.charCodeAt(i), 0x01000193);
+  return h >>> 0 || 1;
+}
+
+export class ReplayGuard implements ReplayChecker {
+  readonly memory: ReplayTableMemory;
+  readonly capacity: number;
+  private readonly now: () => number;
+  private readonly windowMs: number;
+  private readonly header: Int32Array;
+  private readonly slots: Uint32Array;
+  private readonly clients: Uint32Array;
+  private readonly mask: number;
+  private readonly seed: number;
+  private readonly perClient: number;
+  private readonly me = threadId + 1;
+
+  constructor(o: ReplayGuardOptions) {
+    this.memory = o.memory ?? createReplayTable(o.capacity, o.clientShare);
+    this.now = o.now;
+    this.windowMs = o.windowMs ?? REPLAY_WINDOW_MS;
+    this.capacity = this.memory.capacity;
+    this.header = new Int32Array(this.memory.header);
+    this.slots = new Uint32Array(this.memory.slots);
+    this.clients = new Uint32Array(this.memory.clients);
+    this.mask = this.slots.length / STRIDE - 1;
+    this.seed = this.memory.seed;
+    this.perClient = Math.max(1, Math.floor(this.capacity * this.memory.clientShare));
   }
 
-  /** The slot holding the entry, or the empty slot where it belongs. */
-  private find(n0: number, n1: number, t0: number, t1: number, c: number): number {
-    const { slots, mask } = this;
-    let h = Math.imul(n0 ^ this.seed, 0x9e3779b1);
-    h = Math.imul(h ^ n1 ^ (h >>> 15), 0x85ebca6b);
-    h = Math.imul(h ^ t1 ^ (h >>> 13), 0xc2b2ae35);
-    h = Math.imul(h ^ c ^ (h >>> 16), 0x27d4eb2d);
-    for (let i = (h ^ (h >>> 15)) & mask; ; i = (i + 1) & mask) {
-      const at = i * STRIDE;
-      const client = slots[at + 4];
-      if (client === 0) return at;
-      if (client === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return at;
+  /** Live (not yet expired) entries: a scan of the whole table, for tests and diagnostics. */
+  get size(): number {
+    const oldest = this.now() - this.windowMs;
+    let n = 0;
+    for (let at = 0; at < this.slots.length; at += STRIDE) if (this.slots[at + 4] !== 0 && !this.expired(at, oldest)) n++;
+    return n;
+  }
+
+  /**
+   * Records the envelope and says whether it is new. `client` (the API key id) separates callers,
+   * so two clients' random nonces can never collide. `nonce` is the envelope's 8 bytes.
+   */
+  admit(client: string, timestampMs: number, nonce: Uint8Array): ReplayVerdict {
+    if (nonce.length !== 8 || !Number.isSafeInteger(timestampMs)) throw new TypeError('replay guard: an 8-byte nonce and an integer timestamp are required');
+    if (Atomics.load(this.header, UNAVAILABLE) !== 0 || !this.lock()) return 'unavailable';
+    try {
+      return this.admitLocked(client, timestampMs, nonce);
+    } finally {
+      this.unlock();
     }
   }
 
-  has(n0: number, n1: number, t0: number, t1: number, c: number): boolean {
-    return this.slots[this.find(n0, n1, t0, t1, c) + 4] !== 0;
+  /** Throws the catalogue error for a replayed envelope, or a full or unavailable table. */
+  check(client: string, timestampMs: number, nonce: Uint8Array): void {
+    const verdict = this.admit(client, timestampMs, nonce);
+    if (verdict === 'replayed') throw new ReplayedRequest();
+    if (verdict !== 'fresh') throw new ReplayCacheFull();
   }
 
-  /** Adds an entry known to be absent. */
-  add(n0: number, n1: number, t0: number, t1: number, c: number): void {
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const at = this.find(n0, n1, t0, t1, c);
-    const { slots } = this;
+  private admitLocked(client: string, timestampMs: number, nonce: Uint8Array): ReplayVerdict {
+    const oldest = this.now() - this.windowMs;
+    this.sweep(SWEEP_PER_ADMIT, oldest);
+    const c = this.clientNumber(clientHash(client));
+    if (c === 0) return 'full';
+    const n0 = ((nonce[0] << 24) | (nonce[1] << 16) | (nonce[2] << 8) | nonce[3]) >>> 0;
+    const n1 = ((nonce[4] << 24) | (nonce[5] << 16) | (nonce[6] << 8) | nonce[7]) >>> 0;
+    const t0 = Math.floor(timestampMs / TWO_32) >>> 0;
+    const t1 = timestampMs >>> 0;
+    const { slots, mask } = this;
+    let reuse = -1;
+    let at = 0;
+    for (let i = this.home(n0, n1, t1, c); ; i = (i + 1) & mask) {
+      at = i * STRIDE;
+      const held = slots[at + 4];
+      if (held === 0) break;
+      if (held === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return 'replayed';
+      if (reuse < 0 && this.expired(at, oldest)) reuse = at;
+    }
+    if (this.clients[(c - 1) * 2 + 1] >= this.perClient) return 'full';
+    if (reuse >= 0) {
+      this.clients[(slots[reuse + 4] - 1) * 2 + 1]--;
+      at = reuse;
+    } else {
+      if (Atomics.load(this.header, OCCUPIED) >= this.capacity) {
+        // Full of entries, maybe dead ones: remove what has expired, then decide.
+        this.sweep(SWEEP_WHEN_FULL, oldest);
+        if (Atomics.load(this.header, OCCUPIED) >= this.capacity) return 'full';
+        return this.admitLocked(client, timestampMs, nonce);
+      }
+      Atomics.add(this.header, OCCUPIED, 1);
+    }
     slots[at] = n0;
     slots[at + 1] = n1;
     slots[at + 2] = t0;
     slots[at + 3] = t1;
     slots[at + 4] = c;
-    this.size++;
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Uint32Array(old.length * 2);
-    this.mask = this.mask * 2 + 1;
-    for (let at = 0; at < old.length; at += STRIDE) {
-      if (old[at + 4] === 0) continue;
-      this.slots.set(old.subarray(at, at + STRIDE), this.find(old[at], old[at + 1], old[at + 2], old[at + 3], old[at + 4]));
-    }
-  }
-}
-
-export class ReplayGuard implements ReplayChecker {
-  private readonly now: () => number;
-  private readonly windowMs: number;
-  private readonly bucketMs: number;
-  readonly capacity: number;
-  /** bucket index (floor(timestamp / bucketMs)) → entries admitted with a timestamp in it */
-  private readonly buckets = new Map<number, EntryTable>();
-  /** API clients are few and authenticated: each gets a small number once. */
-  private readonly clientIds = new Map<string, number>();
-  private readonly seed = randomBytes(4).readUInt32BE(0);
-  private count = 0;
-
-  constructor(options: ReplayGuardOptions) {
-    this.now = options.now;
-    this.windowMs = options.windowMs ?? REPLAY_WINDOW_MS;
-    this.bucketMs = options.bucketMs ?? DEFAULT_BUCKET_MS;
-    this.capacity = options.capacity ?? DEFAULT_REPLAY_CAPACITY;
-  }
-
-  /** Remembered envelopes (after pruning at the last admission). */
-  get size(): number {
-    return this.count;
-  }
-
-  private clientId(client: string): number {
-    let id = this.clientIds.get(client);
-    if (id === undefined) {
-      id = this.clientIds.size + 1;
-      this.clientIds.set(client, id);
-    }
-    return id;
-  }
-
-  /**
-   * Records the envelope and says whether it is new. `client` separates callers so that two
-   * clients' random nonces can never collide with each other. `nonce` is the envelope's 8 bytes.
-   */
-  admit(client: string, timestampMs: number, nonce: Uint8Array): ReplayVerdict {
-    if (nonce.length !== NONCE_SIZE || !Number.isSafeInteger(timestampMs)) throw new TypeError('replay guard: an 8-byte nonce and an integer timestamp are required');
-    this.prune();
-    const n0 = ((nonce[0] << 24) | (nonce[1] << 16) | (nonce[2] << 8) | nonce[3]) >>> 0;
-    const n1 = ((nonce[4] << 24) | (nonce[5] << 16) | (nonce[6] << 8) | nonce[7]) >>> 0;
-    const t0 = Math.floor(timestampMs / TWO_32) >>> 0;
-    const t1 = timestampMs >>> 0;
-    const c = this.clientId(client);
-    const index = Math.floor(timestampMs / this.bucketMs);
-    let bucket = this.buckets.get(index);
-    if (bucket?.has(n0, n1, t0, t1, c)) return 'replayed';
-    if (this.count >= this.capacity) return 'full';
-    if (!bucket) {
-      bucket = new EntryTable(this.seed);
-      this.buckets.set(index, bucket);
-    }
-    bucket.add(n0, n1, t0, t1, c);
-    this.count++;
+    this.clients[(c - 1) * 2 + 1]++;
     return 'fresh';
   }
 
-  /** Throws the catalogue error for a replayed envelope or a full cache. */
-  check(client: string, timestampMs: number, nonce: Uint8Array): void {
-    const verdict = this.admit(client, timestampMs, nonce);
-    if (verdict === 'replayed') throw new ReplayedRequest();
-    if (verdict === 'full') throw new ReplayCacheFull();
+  private home(n0: number, n1: number, t1: number, c: number): number {
+    let h = Math.imul(n0 ^ this.seed, 0x9e3779b1);
+    h = Math.imul(h ^ n1 ^ (h >>> 15), 0x85ebca6b);
+    h = Math.imul(h ^ t1 ^ (h >>> 13), 0xc2b2ae35);
+    h = Math.imul(h ^ c ^ (h >>> 16), 0x27d4eb2d);
+    return (h ^ (h >>> 15)) & this.mask;
   }
 
-  /** Drops buckets whose newest possible timestamp is already outside the window. */
-  private prune(): void {
-    const oldestAcceptable = this.now() - this.windowMs; // timestamps ≤ this are rejected upstream of us
-    for (const [index, bucket] of this.buckets) {
-      if ((index + 1) * this.bucketMs - 1 <= oldestAcceptable) {
-        this.count -= bucket.size;
-        this.buckets.delete(index);
+  /** True when the entry at `at` has a timestamp at or before `oldest` (outside the window). */
+  private expired(at: number, oldest: number): boolean {
+    return this.slots[at + 2] * TWO_32 + this.slots[at + 3] <= oldest;
+  }
+
+  /** The client's number (1-based) in the client table, added when new; 0 when the table is full. */
+  private clientNumber(hash: number): number {
+    const { clients } = this;
+    const count = clients.length / 2;
+    for (let i = hash & (count - 1), n = 0; n < count; i = (i + 1) & (count - 1), n++) {
+      const held = clients[i * 2];
+      if (held === hash) return i + 1;
+      if (held === 0) {
+        clients[i * 2] = hash;
+        return i + 1;
       }
     }
+    return 0;
+  }
+
+  /** Looks at `n` slots from the sweep cursor and removes the expired entries among them. */
+  private sweep(n: number, oldest: number): void {
+    const { slots, mask } = this;
+    let i = Atomics.load(this.header, CURSOR) & mask;
+    for (let k = 0; k < n; k++) {
+      const at = i * STRIDE;
+      // A removal shifts a later entry into this slot: look at it again.
+      if (slots[at + 4] !== 0 && this.expired(at, oldest)) this.remove(i);
+      else i = (i + 1) & mask;
+    }
+    Atomics.store(this.header, CURSOR, i);
+  }
+
+  /** Backward-shift deletion: later entries of the probe chain move up, so no chain is broken. */
+  private remove(slot: number): void {
+    const { slots, mask } = this;
+    this.clients[(slots[slot * STRIDE + 4] - 1) * 2 + 1]--;
+    let hole = slot;
+    for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
+      const at = j * STRIDE;
+      if (slots[at + 4] === 0) break;
+      const k = this.home(slots[at], slots[at + 1], slots[at + 3], slots[at + 4]);
+      // The entry stays when its home lies cyclically in (hole, j].
+      const stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
+      if (stays) continue;
+      slots.copyWithin(hole * STRIDE, at, at + STRIDE);
+      hole = j;
+    }
+    slots.fill(0, hole * STRIDE, hole * STRIDE + STRIDE);
+    Atomics.sub(this.header, OCCUPIED, 1);
+  }
+
+  private lock(): boolean {
+    const { header, me } = this;
+    if (Atomics.compareExchange(header, LOCK, 0, me) === 0) return true;
+    const until = performance.now() + LOCK_TIMEOUT_MS;
+    for (;;) {
+      const holder = Atomics.compareExchange(header, LOCK, 0, me);
+      if (holder === 0) return true;
+      if (performance.now() > until) return false;
+      // A request thread may sleep until the holder lets go; the main thread may not block.
+      if (!isMainThread) Atomics.wait(header, LOCK, holder, 1);
+    }
+  }
+
+  private unlock(): void {
+    Atomics.store(this.header, LOCK, 0);
+    Atomics.notify(this.header, LOCK, 1);
+  }
+
+  /**
+   * After the thread `deadThreadId` died: when it held the lock, the table may be half-changed,
+   * so it is marked unavailable (every check answers 503), rebuilt from its entries, and opened
+   * again. Returns true when a repair was needed.
+   */
+  recover(deadThreadId: number): boolean {
+    if (Atomics.load(this.header, LOCK) !== deadThreadId + 1) return false;
+    Atomics.store(this.header, UNAVAILABLE, 1);
+    const entries: number[] = [];
+    const { slots } = this;
+    for (let at = 0; at < slots.length; at += STRIDE) if (slots[at + 4] !== 0) entries.push(...slots.subarray(at, at + STRIDE));
+    slots.fill(0);
+    // Client numbers stay (entries hold them); their counts are taken again below.
+    for (let i = 1; i < this.clients.length; i += 2) this.clients[i] = 0;
+    Atomics.store(this.header, OCCUPIED, 0);
+    Atomics.store(this.header, LOCK, 0);
+    const seen = new Set<string>();
+    for (let e = 0; e < entries.length; e += STRIDE) {
+      const key = entries.slice(e, e + STRIDE).join(',');
+      // A half-done move leaves an entry twice, or a torn copy with no valid client.
+      if (seen.has(key) || entries[e + 4] > MAX_CLIENTS) continue;
+      seen.add(key);
+      let i = this.home(entries[e], entries[e + 1], entries[e + 3], entries[e + 4]);
+      while (slots[i * STRIDE + 4] !== 0) i = (i + 1) & this.mask;
+      slots.set(entries.slice(e, e + STRIDE), i * STRIDE);
+      this.clients[(entries[e + 4] - 1) * 2 + 1]++;
+      Atomics.add(this.header, OCCUPIED, 1);
+    }
+    Atomics.store(this.header, UNAVAILABLE, 0);
+    return true;
   }
 }

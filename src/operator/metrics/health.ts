@@ -8,16 +8,39 @@ export interface ComponentStatus {
   readonly reason: string;
 }
 
+export type HealthEntry = readonly [name: string, healthy: boolean, reason: string];
+
 export class HealthRegistry {
   private readonly components = new Map<string, ComponentStatus>();
+  private readonly watchers: ((entries: HealthEntry[]) => void)[] = [];
 
   /** Registers a component, unhealthy until it reports otherwise. */
   register(name: string, reason = 'not started'): void {
-    if (!this.components.has(name)) this.components.set(name, { healthy: false, reason });
+    if (!this.components.has(name)) this.set(name, false, reason);
   }
 
   set(name: string, healthy: boolean, reason = ''): void {
+    const before = this.components.get(name);
     this.components.set(name, { healthy, reason });
+    if (this.watchers.length > 0 && (before?.healthy !== healthy || before.reason !== reason)) {
+      const entries = this.snapshot();
+      for (const w of this.watchers) w(entries);
+    }
+  }
+
+  /** Calls `watcher` with every component after each change (request threads mirror it). */
+  watch(watcher: (entries: HealthEntry[]) => void): void {
+    this.watchers.push(watcher);
+  }
+
+  snapshot(): HealthEntry[] {
+    return [...this.components].map(([name, c]) => [name, c.healthy, c.reason] as const);
+  }
+
+  /** Takes another registry's state as it is (a request thread mirrors the process's). */
+  replace(entries: readonly HealthEntry[]): void {
+    this.components.clear();
+    for (const [name, healthy, reason] of entries) this.components.set(name, { healthy, reason });
   }
 
   entries(): [string, ComponentStatus][] {

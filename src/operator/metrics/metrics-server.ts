@@ -1,14 +1,18 @@
 /** Prometheus endpoint on its own port (spec §1: 9080, path `/metrics`). */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+/** What the endpoint answers: a prom-client `Registry`, or the merge of an operator's threads. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
 
 export interface MetricsServer {
   readonly port: number;
   close(): Promise<void>;
 }
 
-export async function startMetricsServer(registry: Registry, port: number, host: string): Promise<MetricsServer> {
+export async function startMetricsServer(registry: MetricsSource, port: number, host: string): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');

@@ -16,6 +16,7 @@ import type { UsageLog } from './usage-log.ts';
 import { registerVertxHttpView } from './vertx-http-view.ts';
 
 export class OperatorMetrics {
+  /** Upstream's common tag on every series (Main.java `commonTags("application", "uid2-operator")`). */
   readonly registry = new Registry();
 
   /** Hot-path series (buffered-counter.ts, buffered-histogram.ts): an update is a plain add. */
@@ -79,7 +80,14 @@ export class OperatorMetrics {
     return new Gauge({ name, help, labelNames, registers: [this.registry] });
   }
 
-  constructor(health: HealthRegistry, options: { defaultMetrics?: boolean } = {}) {
+  /**
+   * `defaultMetrics`: Node's process metrics. `requestThread`: the registry of a request thread
+   * (issue 16), which holds only what requests update: the process reports health, the store
+   * series and the HTTP views over every thread's requests (threads/thread-metrics.ts).
+   */
+  constructor(health: HealthRegistry, options: { defaultMetrics?: boolean; requestThread?: boolean } = {}) {
+    this.registry.setDefaultLabels({ application: 'uid2-operator' });
+    if (options.requestThread) return;
     new Gauge({
       name: 'uid2_component_health',
       help: '1 when the component is healthy, else 0',
@@ -92,8 +100,6 @@ export class OperatorMetrics {
     });
     // Upstream's HTTP server series, as views of the two buffered series above (no per-request cost).
     registerVertxHttpView(this.registry, this.httpRequests, this.httpDuration);
-    // Upstream's common tag on every series (Main.java `commonTags("application", "uid2-operator")`).
-    this.registry.setDefaultLabels({ application: 'uid2-operator' });
     if (options.defaultMetrics) {
       // Node's process and runtime metrics: CPU, memory, heap, GC, event-loop lag, handles.
       collectDefaultMetrics({ register: this.registry });

@@ -7,7 +7,7 @@
  */
 import { OFF_THREAD_MIN_BYTES, isShared } from '../threads/job-thread.ts';
 import { buildOptOutIndexOffThread } from './optout-build-thread.ts';
-import { OptOutIndex, type OptOutKeyKind, type OptOutLookup } from './optout-index.ts';
+import { OptOutIndex, type OptOutKeyKind, type OptOutLookup, type OptOutTable } from './optout-index.ts';
 
 export class LazyOptOutIndex implements OptOutLookup {
   private index: OptOutIndex | undefined;
@@ -44,6 +44,20 @@ export class LazyOptOutIndex implements OptOutLookup {
       }
     }
     this.built();
+  }
+
+  /**
+   * The built table in shared memory, for request threads to read (issue 16): built first when
+   * needed; this index then reads the shared copy too, so the process holds the table once.
+   */
+  async sharedTable(): Promise<OptOutTable> {
+    await this.ready();
+    const parts = this.built().tableParts();
+    if (parts.table.buffer instanceof SharedArrayBuffer) return parts;
+    const table = new Uint32Array(new SharedArrayBuffer(parts.table.byteLength));
+    table.set(parts.table);
+    this.index = new OptOutIndex(this.files, this.kind, { table, size: parts.size });
+    return { table, size: parts.size };
   }
 
   get size(): number {

@@ -28,28 +28,19 @@ import {
   type ServiceSnapshot,
 } from './service-store.ts';
 import { buildSiteSnapshot, siteStore, type SiteSnapshot } from './site-store.ts';
+import { shareable } from './shared-snapshots.ts';
+import type { StoreView } from './store-view.ts';
 import { SnapshotRef } from './snapshot-ref.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
 import type { StoreName } from './store-source.ts';
 
-/** The snapshot in force of every store a request reads, taken at one moment. */
-export interface StoreView {
-  readonly clients: ClientSnapshot;
-  readonly keysets: KeysetSnapshot;
-  readonly keysetKeys: KeysetKeySnapshot;
-  readonly salts: SaltSnapshot;
-  readonly sites: SiteSnapshot;
-  readonly cstgKeypairs: CstgKeypairSnapshot;
-  readonly services: ServiceSnapshot;
-  readonly serviceLinks: ServiceLinkSnapshot;
-  /** Undefined when the static config supplies lifetimes (see `OperatorStores.runtimeConfig`). */
-  readonly runtimeConfig: RuntimeConfigSnapshot | undefined;
-  readonly optout: OptOutSnapshot;
-}
+export type { StoreView } from './store-view.ts';
 
 export interface OperatorStores {
   /** Every store's snapshot in force; throws before the required stores are loaded. */
   view(): StoreView;
+  /** Calls `listener` after each swap of a store of the view, with its field name. */
+  onSwap(listener: (field: keyof StoreView) => void): void;
   readonly clients: SnapshotRef<ClientSnapshot>;
   readonly keysets: SnapshotRef<KeysetSnapshot>;
   readonly keysetKeys: SnapshotRef<KeysetKeySnapshot>;
@@ -73,24 +64,41 @@ export interface StoreBinding<T extends Versioned = Versioned> {
   readonly refreshMs: number;
 }
 
+export interface OperatorStoresOptions {
+  /**
+   * Large arrays in shared memory (stores/shared-snapshots.ts), for an operator that hands its
+   * snapshots to request threads.
+   */
+  readonly shared?: boolean;
+}
+
 /** Fresh refs; optional stores start with an empty snapshot so routes never see "not loaded". */
-export function createOperatorStores(): OperatorStores {
+export function createOperatorStores(options: OperatorStoresOptions = {}): OperatorStores {
   let cached: StoreView | undefined;
-  const dropView = () => void (cached = undefined);
-  const ref = <T>(initial?: T) => new SnapshotRef<T>(initial, dropView);
+  const listeners: ((field: keyof StoreView) => void)[] = [];
+  const ref = <T>(field: keyof StoreView | undefined, initial?: T) =>
+    new SnapshotRef<T>(
+      initial,
+      () => {
+        cached = undefined;
+        if (field !== undefined) for (const l of listeners) l(field);
+      },
+      options.shared && field !== undefined ? (next) => shareable(field, next as never) as T : undefined,
+    );
   const stores: OperatorStores = {
     view: () => (cached ??= viewOf(stores)),
-    clients: ref(),
-    keysets: ref(),
-    keysetKeys: ref(),
-    salts: ref(),
-    sites: ref(buildSiteSnapshot([], 0)),
-    cstgKeypairs: ref(buildCstgKeypairSnapshot([], 0)),
-    services: ref(buildServiceSnapshot([], 0)),
-    serviceLinks: ref(buildServiceLinkSnapshot([], 0)),
-    runtimeConfig: ref(),
-    optout: ref(EMPTY_OPTOUT),
-    cloudKeys: ref(buildCloudKeySnapshot([], 0)),
+    onSwap: (listener) => void listeners.push(listener),
+    clients: ref('clients'),
+    keysets: ref('keysets'),
+    keysetKeys: ref('keysetKeys'),
+    salts: ref('salts'),
+    sites: ref('sites', buildSiteSnapshot([], 0)),
+    cstgKeypairs: ref('cstgKeypairs', buildCstgKeypairSnapshot([], 0)),
+    services: ref('services', buildServiceSnapshot([], 0)),
+    serviceLinks: ref('serviceLinks', buildServiceLinkSnapshot([], 0)),
+    runtimeConfig: ref('runtimeConfig'),
+    optout: ref('optout', EMPTY_OPTOUT),
+    cloudKeys: ref(undefined, buildCloudKeySnapshot([], 0)),
   };
   return stores;
 }
@@ -129,20 +137,20 @@ export function storeBindings(config: OperatorConfig, stores: OperatorStores): S
     { name: 'keysets', definition: keysetStore, ref: stores.keysets, refreshMs: ms.keysets },
     { name: 'keyset_keys', definition: keysetKeyStore, ref: stores.keysetKeys, refreshMs: ms.keyset_keys },
     { name: 'salts', definition: saltStore, ref: stores.salts, refreshMs: ms.salts },
-  ] as StoreBinding[];
+  ] as unknown as StoreBinding[];
   const optional: StoreBinding[] = [
     { name: 'sites', definition: siteStore, ref: stores.sites, refreshMs: ms.sites },
     { name: 'client_side_keypairs', definition: cstgKeypairStore, ref: stores.cstgKeypairs, refreshMs: ms.client_side_keypairs },
     { name: 'services', definition: serviceStore, ref: stores.services, refreshMs: ms.services },
     { name: 'service_links', definition: serviceLinkStore, ref: stores.serviceLinks, refreshMs: ms.service_links },
     { name: 'optout', definition: optOutStore, ref: stores.optout, refreshMs: ms.optout },
-  ] as StoreBinding[];
+  ] as unknown as StoreBinding[];
   if (config.enableRemoteConfig || config.staticLifetimes === undefined) {
-    optional.push({ name: 'runtime_config', definition: runtimeConfigStore, ref: stores.runtimeConfig, refreshMs: ms.runtime_config } as StoreBinding);
+    optional.push({ name: 'runtime_config', definition: runtimeConfigStore, ref: stores.runtimeConfig, refreshMs: ms.runtime_config } as unknown as StoreBinding);
   }
   // Encrypted store files are decrypted with these keys, so they load before every other store.
   const keys: StoreBinding[] = config.encryptedFiles
-    ? [{ name: 'cloud_encryption_keys', definition: cloudKeyStore, ref: stores.cloudKeys, refreshMs: ms.cloud_encryption_keys } as StoreBinding]
+    ? [{ name: 'cloud_encryption_keys', definition: cloudKeyStore, ref: stores.cloudKeys, refreshMs: ms.cloud_encryption_keys } as unknown as StoreBinding]
     : [];
   const configured = (b: StoreBinding) => paths[b.name as keyof typeof paths] !== undefined;
   return [...keys.filter(configured), ...all, ...optional.filter(configured)];

@@ -144,7 +144,8 @@ export class OptOutIndex implements OptOutLookup {
    * (`tableParts`, on a job thread: optout-build-thread.ts) is taken as it is.
    */
   constructor(
-    files: readonly Buffer[],
+    /** The record files indexed (the index holds record numbers into them). */
+    readonly files: readonly Buffer[],
     private readonly kind: OptOutKeyKind,
     prebuilt?: OptOutTable,
   ) {

@@ -26,6 +26,21 @@ export interface SaltSnapshot extends Versioned {
   readonly files: readonly SaltFile[];
   /** Public bucket id of a salt entry id (spec §6.3). */
   readonly bucketId: (entryId: number) => string;
+  /** The secret `bucketId` encodes with (kept to build the same encoder in request threads). */
+  readonly idSecret: string;
+}
+
+/** A snapshot over salt files already loaded (a request thread's copy of the operator's). */
+export function saltSnapshotOf(version: number, firstLevelSalt: string, idPrefix: string, idSecret: string, files: readonly SaltFile[], nowMs: number): SaltSnapshot {
+  return Object.freeze({
+    version,
+    entryCount: saltFileAt(files, nowMs).entries.length,
+    firstLevelSalt,
+    idPrefix,
+    idSecret,
+    files: Object.freeze([...files]),
+    bucketId: createBucketIdEncoder(idSecret, idPrefix),
+  });
 }
 
 interface SaltFileRef {
@@ -91,13 +106,6 @@ export const saltStore: StoreDefinition<SaltSnapshot> = {
         return Object.freeze({ effective: ref.effective, expires: ref.expires, entries });
       }),
     );
-    return Object.freeze({
-      version: meta.version,
-      entryCount: saltFileAt(files, nowMs).entries.length,
-      firstLevelSalt: meta.firstLevelSalt,
-      idPrefix: meta.idPrefix,
-      files: Object.freeze(files),
-      bucketId: createBucketIdEncoder(meta.idSecret, meta.idPrefix),
-    });
+    return saltSnapshotOf(meta.version, meta.firstLevelSalt, meta.idPrefix, meta.idSecret, files, nowMs);
   },
 };

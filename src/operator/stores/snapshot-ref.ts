@@ -5,10 +5,15 @@
 export class SnapshotRef<T> {
   private value: T | undefined;
 
-  /** `onSwap` runs after every swap (the operator's store view drops its cached copy). */
+  /**
+   * `onSwap` runs after every swap (the operator's store view drops its cached copy); `prepare`
+   * turns what is swapped in into what is kept (the operator's stores, with request threads,
+   * keep large arrays in shared memory).
+   */
   constructor(
     initial?: T,
     private readonly onSwap?: () => void,
+    private readonly prepare?: (next: T) => T,
   ) {
     this.value = initial;
   }
@@ -30,7 +35,7 @@ export class SnapshotRef<T> {
   }
 
   swap(next: T): void {
-    this.value = next;
+    this.value = this.prepare ? this.prepare(next) : next;
     this.onSwap?.();
   }
 }

@@ -19,18 +19,34 @@ export interface StoreDefinition<T extends Versioned> {
   version?(metadata: unknown, nowMs: number): number;
 }
 
+/** A store built from one JSON document: `build` makes its snapshot again from the same JSON. */
+export interface JsonStoreDefinition<T extends Versioned> extends StoreDefinition<T> {
+  build(json: unknown, version: number): T;
+}
+
+/** The JSON each snapshot of a single-file store was built from, for request threads to build it too. */
+const sourceJson = new WeakMap<object, unknown>();
+
+export function jsonSourceOf(snapshot: object): unknown {
+  return sourceJson.get(snapshot);
+}
+
 /** A single-file JSON store: metadata `{version, <key>: {location}}` (spec §11 "Local mode"). */
 export function jsonFileStore<T extends Versioned>(
   name: StoreName,
   metadataKey: string,
   build: (json: unknown, version: number) => T,
-): StoreDefinition<T> {
+): JsonStoreDefinition<T> {
   return {
     name,
+    build,
     async load(metadata, source) {
       const version = metadataVersion(metadata, name);
       const location = metadataLocation(metadata, metadataKey, name);
-      return build(parseJsonText(await source.content(location), `${name} file`), version);
+      const json = parseJsonText(await source.content(location), `${name} file`);
+      const snapshot = build(json, version);
+      sourceJson.set(snapshot, json);
+      return snapshot;
     },
   };
 }

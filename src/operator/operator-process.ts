@@ -1,0 +1,48 @@
+/**
+ * The operator as `uid2 operator` runs it (issue 16): one process that attests once, syncs every
+ * store once and holds each once (large arrays in shared memory), and N request threads that
+ * answer on the port (threads/request-threads.ts). The process itself answers only the metrics
+ * port, merged from every thread.
+ */
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/limits.ts';
+import { createOperator, serveOperator, type OperatorOptions, type RunningOperator } from './operator-service.ts';
+import { RequestThreads } from './threads/request-threads.ts';
+
+export interface ThreadedOperatorOptions extends OperatorOptions {
+  /** Request threads (at least 1). */
+  readonly threads: number;
+  readonly limits?: ServerLimits;
+}
+
+export interface ThreadedOperator extends RunningOperator {
+  readonly threads: RequestThreads;
+}
+
+export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise<ThreadedOperator> {
+  const op = await createOperator({ ...o, sharedStores: true });
+  const { config, stores, health, metrics, logger } = op.deps;
+  const threads = new RequestThreads({
+    threads: o.threads,
+    sources: { files: o.files, env: o.env, flags: o.flags },
+    host: config.host,
+    port: config.port,
+    limits: o.limits ?? DEFAULT_SERVER_LIMITS,
+    stores,
+    health,
+    metrics,
+    logger,
+    replayCapacity: config.replay.capacity,
+    replayClientShare: config.replay.clientShare,
+    stallMs: config.requestThreadStallMs,
+    attestationHeaders: op.attestationHeaders,
+    fatal: op.exit,
+  });
+  await threads.start();
+  const running = await serveOperator(op, {
+    port: threads.port,
+    close: (grace) => threads.close(grace),
+    metrics: { metrics: () => threads.metricsText(), contentType: metrics.registry.contentType },
+    inProcess: false,
+  });
+  return { ...running, threads };
+}

@@ -1,0 +1,73 @@
+/**
+ * What the operator process and its request threads (issue 16) tell each other.
+ *
+ * Shared control words (`Int32Array` over a `SharedArrayBuffer`):
+ * | word        | written by | meaning                                                      |
+ * | 0           | process    | store generation in force; a thread swaps to the snapshots it |
+ * |             |            | prepared for it at its next request (one switch for all)     |
+ * | 1 + slot    | thread     | heartbeat: the thread's event loop turned (watchdog)          |
+ *
+ * | message (process → thread)                 | reply (thread → process)                     |
+ * | stores {generation, stores}                | prepared {generation}                        |
+ * | health {entries}                           | —                                            |
+ * | metrics {id}                               | metrics {id, snapshot}                       |
+ * | drain {graceMs}                            | drained                                      |
+ * | reply {id, value | error}                   | call {id, what, version?}: the process       |
+ * |                                            | answers (attestation headers for an opt-out  |
+ * |                                            | write; the shared advertising-id index)      |
+ * | —                                          | ready {port}; fatal {code, reason}           |
+ */
+import type { ConfigSources } from '../config/config-layers.ts';
+import type { ServerLimits } from '../http/limits.ts';
+import type { ReplayTableMemory } from '../http/replay-guard.ts';
+import type { HealthEntry } from '../metrics/health.ts';
+import type { OptOutTable } from '../stores/optout-index.ts';
+import type { SharedSnapshot, ViewField } from '../stores/shared-snapshots.ts';
+import type { ThreadMetricsSnapshot } from './thread-metrics.ts';
+
+export const GENERATION_WORD = 0;
+export const heartbeatWord = (slot: number): number => 1 + slot;
+
+/** The shared control words for `threads` request threads. */
+export function createControl(threads: number): SharedArrayBuffer {
+  return new SharedArrayBuffer((1 + threads) * 4);
+}
+
+
+export type StoreSet = Partial<Record<ViewField, SharedSnapshot>>;
+
+/** A thread's `workerData`. */
+export interface ThreadSetup {
+  readonly slot: number;
+  readonly sources: ConfigSources;
+  /** 0: the first thread binds any free port and reports it; the others bind the one it got. */
+  readonly port: number;
+  readonly host: string;
+  readonly limits: ServerLimits;
+  readonly replay: ReplayTableMemory;
+  readonly control: SharedArrayBuffer;
+  /** Every store of the generation in force. */
+  readonly generation: number;
+  readonly stores: StoreSet;
+  readonly health: readonly HealthEntry[];
+  /** Attested mode: opt-out writes carry the process's attestation (a `call` per write). */
+  readonly attested: boolean;
+}
+
+/** What a thread asks the process for. */
+export type Call = { readonly what: 'attestation-headers' } | { readonly what: 'advertising-index'; readonly version: number };
+
+export type ToThread =
+  | { readonly type: 'stores'; readonly generation: number; readonly stores: StoreSet }
+  | { readonly type: 'health'; readonly entries: readonly HealthEntry[] }
+  | { readonly type: 'metrics'; readonly id: number }
+  | { readonly type: 'reply'; readonly id: number; readonly value?: Record<string, string> | OptOutTable; readonly error?: string }
+  | { readonly type: 'drain'; readonly graceMs: number };
+
+export type FromThread =
+  | { readonly type: 'ready'; readonly port: number }
+  | { readonly type: 'prepared'; readonly generation: number }
+  | { readonly type: 'metrics'; readonly id: number; readonly snapshot: ThreadMetricsSnapshot }
+  | { readonly type: 'call'; readonly id: number; readonly call: Call }
+  | { readonly type: 'fatal'; readonly code: number; readonly reason: string }
+  | { readonly type: 'drained' };
