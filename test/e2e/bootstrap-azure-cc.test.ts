@@ -94,7 +94,7 @@ test('uid2 bootstrap starts an attested azure-cc operator that becomes healthy a
     const result = await client.generateToken({ email: 'bootstrap-e2e@example.com' });
     assert.equal(result.status, 'success');
     assert.equal(output.includes(s.operatorKey), false, 'the operator key is never printed');
-    // The operator CLI reports it is up (with several workers: once all are ready) before we stop it.
+    // The operator CLI reports it is up (once every request thread serves) before we stop it.
     await eventually('the listening line', async () => output.includes('operator listening on'), 30_000);
   } finally {
     child.kill('SIGTERM');

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStack, type RunningStack } from '../../src/cli/stack/local-stack.ts';
@@ -18,11 +18,14 @@ test('stack with azure-cc attestation (simulated SKR + MAA)', { timeout: 180_000
     await stack?.stop();
     await rm(dir, { recursive: true, force: true });
   });
-  stack = await startStack({ dataDir: dir, operators: 1, attestation: 'azure-cc', refreshMs: 2000, buckets: 1024 });
-  // One successful attestation per operator process (a clustered operator attests in each worker).
-  // Polled: the primary leaves out of a scrape a worker that does not answer within 2 s (loaded CI).
+  // Four request threads: the operator process attests once for all of them (issue 16).
+  stack = await startStack({ dataDir: dir, operators: 1, operatorThreads: 4, attestation: 'azure-cc', refreshMs: 2000, buckets: 1024 });
   await eventually('a successful attestation in the metrics', async () => ((await metricOf(stack!, 0, 'uid2_attestation_attempts_total', { outcome: 'success' })) ?? 0) >= 1);
   assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'attestation_failure' }), undefined);
   const result = await clientOf(stack, 0).generateToken({ email: uniqueEmail('azure-cc') });
   assert.equal(result.status, 'success');
+  // Every thread served (their counts merged on the metrics port), and Core saw one attestation.
+  for (let i = 0; i < 12; i++) assert.equal((await clientOf(stack, 0).generateToken({ email: uniqueEmail('threads') })).status, 'success');
+  const coreLog = await readFile(join(dir, 'logs', 'core.log'), 'utf8');
+  assert.equal(coreLog.split('\n').filter((l) => l.includes('attestation successful')).length, 1, 'one attestation at Core for a 4-thread operator');
 });

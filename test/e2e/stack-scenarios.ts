@@ -71,7 +71,7 @@ export async function tokensAcrossOperators(c: ScenarioContext): Promise<void> {
   const a = clientOf(c.stack, 0);
   const b = clientOf(c.stack, 1);
   for (let i = 0; i < c.stack.operators.length; i++) {
-    // At least one success: an operator running several workers attests once per worker.
+    // One process attests for all its request threads; renewals add more successes later.
     await eventually(`operator ${i} attested`, async () => ((await metricOf(c.stack, i, 'uid2_attestation_attempts_total', { outcome: 'success' })) ?? 0) >= 1);
     for (const store of ['auth', 'keyset', 'keysetkey', 'salt']) {
       assert.ok((await metricOf(c.stack, i, 'uid2_config_store_version', { store }))! > 0, `operator ${i} loaded ${store}`);

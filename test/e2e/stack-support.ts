@@ -33,7 +33,7 @@ export async function metricAt(metricsUrl: string, name: string, labels: Record<
 }
 
 /**
- * GET a metrics page. A clustered operator's primary merges the workers' metrics per scrape, and a
+ * GET a metrics page. The operator process merges its request threads' metrics per scrape, and a
  * scrape on a loaded 2-core machine occasionally drops its connection; two retries keep one such
  * blip from failing a scenario, while a port that never answers still fails.
  */

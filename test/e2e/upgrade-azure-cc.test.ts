@@ -117,10 +117,6 @@ test('upgrade A -> B under load: B healthy, A drains on SIGTERM, zero failed req
     attestation: 'azure-cc',
     refreshMs: 1000,
     buckets: 1024,
-    // One process per operator: the cluster primary (--workers N) stops answering the workers'
-    // replay-guard questions when it starts closing, so a v2 request arriving during the drain
-    // waits 2 s and can be cut when the server closes (reported; the lead's cluster rewrite).
-    operatorWorkers: 1,
     operatorEnv: { shutdown_drain_ms: String(DRAIN_MS) },
   });
   cleanups.push(() => stack.stop());

@@ -37,8 +37,8 @@ export interface StackOptions {
   /** Needed for `storage: 'azure'`. */
   readonly azureConnectionString?: string;
   readonly healthTimeoutMs?: number;
-  /** `uid2 operator --workers` of each operator; default: the CPU count. */
-  readonly operatorWorkers?: number;
+  /** `uid2 operator --threads` of each operator; default: the operator's (the CPU count). */
+  readonly operatorThreads?: number;
   /** Further operator config keys as environment variables, e.g. `shutdown_drain_ms`. */
   readonly operatorEnv?: Readonly<Record<string, string>>;
 }
@@ -181,7 +181,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         return new ChildService({
           name: `operator-${i}`,
           // The data set's operator config supplies the demo settings; the environment adds attested mode.
-          args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE), ...(options.operatorWorkers ? ['--workers', String(options.operatorWorkers)] : [])],
+          args: ['operator', '--data', dir, '--config', join(dir, OPERATOR_CONFIG_FILE), ...(options.operatorThreads ? ['--threads', String(options.operatorThreads)] : [])],
           url: `http://127.0.0.1:${port}`,
           env: {
             ...operatorEnv({
