@@ -38,9 +38,20 @@ export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise
     fatal: op.exit,
   });
   await threads.start();
+  // The usage log: every thread counts, the process writes one line per endpoint and site.
+  const usage = setInterval(() => {
+    void threads.usageTallies().then((tallies) => {
+      for (const t of tallies) op.usageLog.merge(t);
+      op.usageLog.flush();
+    });
+  }, config.usageLog.intervalMs);
+  usage.unref();
   const running = await serveOperator(op, {
     port: threads.port,
-    close: (grace) => threads.close(grace),
+    close: async (grace) => {
+      clearInterval(usage);
+      await threads.close(grace);
+    },
     metrics: { metrics: () => threads.metricsText(), contentType: metrics.registry.contentType },
     inProcess: false,
   });

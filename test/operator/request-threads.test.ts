@@ -26,14 +26,14 @@ function dataSet(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-async function start(dir: string, threads: number, flags: Record<string, string | number | boolean> = {}): Promise<ThreadedOperator> {
+async function start(dir: string, threads: number, flags: Record<string, string | number | boolean> = {}, logger = pino({ level: 'silent' })): Promise<ThreadedOperator> {
   return startThreadedOperator({
     threads,
     dataDir: dir,
     files: [join(dir, 'conf', 'local-config.json')],
     flags: { port: 0, metrics_port: 0, host: '127.0.0.1', enable_v2_encryption: true, pod_termination_file: '', salt_refresh_ms: 200, ...flags },
     env: {},
-    logger: pino({ level: 'silent' }),
+    logger,
   });
 }
 
@@ -199,4 +199,21 @@ test('the metrics port counts every thread\'s requests once, and the process\'s 
   assert.match(text, /vertx_http_server_requests_total\{[^}]*path="\/v2\/token\/generate"[^}]*\} 10/);
   assert.match(text, /uid2_component_health\{component="http-server"[^}]*\} 1/);
   assert.match(text, /process_resident_memory_bytes/);
+});
+
+test('the usage log writes one line per endpoint and site for all threads, with the summed counts', async (t) => {
+  const lines: { msg: string; endpoint?: string; siteId?: number; domainList?: { count: number }[]; time: number }[] = [];
+  const logger = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+  const op = await start(dataSet(t), 2, { api_usage_log_interval_ms: 1000 }, logger);
+  t.after(() => op.close());
+  // New connections each: the kernel spreads them over both threads.
+  for (let i = 0; i < 20; i++) assert.equal((await post(op.port, '/v2/token/generate', envelope({ email: `u${i}@example.com` }))).status, 200);
+  assert.ok((await op.threads.requestCounts()).every((c) => c > 0), 'both threads answered');
+  const until = Date.now() + 5000;
+  const usage = () => lines.filter((l) => l.msg === 'api usage' && l.endpoint === 'token/generate' && l.siteId === 999);
+  while (usage().reduce((n, l) => n + l.domainList!.reduce((m, d) => m + d.count, 0), 0) < 20 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(usage().reduce((n, l) => n + l.domainList!.reduce((m, d) => m + d.count, 0), 0), 20);
+  // One line per interval: no two lines for the endpoint and site within one flush.
+  const times = usage().map((l) => l.time);
+  assert.equal(new Set(times).size, times.length);
 });

@@ -49,6 +49,8 @@ interface DomainStat {
   readonly apiContact: string | null;
 }
 
+type VersionCounts = Map<number, Map<string, number>>;
+
 class EndpointStat {
   readonly domains = new Map<string, DomainStat>();
 
@@ -72,12 +74,21 @@ export function splitPath(path: string): { apiVersion: string; endpoint: string 
   return { apiVersion: 'v0', endpoint: path.slice(1) };
 }
 
+/** One interval's counts, as a request thread hands them to its process (`take` / `merge`). */
+export interface UsageTally {
+  readonly lines: readonly { readonly path: string; readonly siteId: number | null; readonly domains: readonly DomainStat[] }[];
+  /** Client versions counted since the last `take`, per site. */
+  readonly versions: readonly (readonly [siteId: number, counts: readonly (readonly [version: string, count: number])[]])[];
+}
+
 export class UsageLog {
   /** path → site (-1: none) → stat. */
   private readonly paths = new Map<string, Map<number, EndpointStat>>();
   private invalidPaths = 0;
   private invalidLimitLogged = false;
-  private readonly versions = new Map<number, Map<string, number>>();
+  private readonly versions: VersionCounts = new Map();
+  /** The versions counted since the last `take` (a request thread's share of `versions`). */
+  private versionsTaken: VersionCounts = new Map();
   private readonly hosts = new Map<string, string>();
   /** Something was recorded since the last flush: an idle interval writes nothing. */
   private dirty = false;
@@ -127,7 +138,11 @@ export class UsageLog {
       else if (stat.domains.size < MAX_DOMAINS_PER_LINE) stat.domains.set(domain, { domain, count: 1, apiContact: apiContact ?? null });
       else this.domainMissed.inc();
     }
-    if (siteId !== undefined && clientVersion !== undefined) this.countVersion(siteId, clientVersion);
+    if (siteId !== undefined && clientVersion !== undefined) {
+      const name = SAFE_VERSION.test(clientVersion) ? clientVersion : NOT_RECORDED;
+      this.countVersion(this.versions, siteId, name, 1);
+      this.countVersion(this.versionsTaken, siteId, name, 1);
+    }
   }
 
   private statFor(requestPath: string, siteId: number | undefined, apiContact: string | undefined): EndpointStat | undefined {
@@ -160,17 +175,59 @@ export class UsageLog {
     return stat;
   }
 
-  private countVersion(siteId: number, version: string): void {
-    let counts = this.versions.get(siteId);
+  private countVersion(into: VersionCounts, siteId: number, name: string, n: number): void {
+    let counts = into.get(siteId);
     if (counts === undefined) {
       counts = new Map();
-      this.versions.set(siteId, counts);
+      into.set(siteId, counts);
     }
-    const name = SAFE_VERSION.test(version) ? version : NOT_RECORDED;
     const count = counts.get(name);
-    if (count !== undefined) counts.set(name, count + 1);
-    else if (counts.size >= this.o.maxVersionBucketsPerSite) counts.set(NOT_RECORDED, (counts.get(NOT_RECORDED) ?? 0) + 1);
-    else counts.set(name, 1);
+    if (count !== undefined) counts.set(name, count + n);
+    else if (counts.size >= this.o.maxVersionBucketsPerSite) counts.set(NOT_RECORDED, (counts.get(NOT_RECORDED) ?? 0) + n);
+    else counts.set(name, n);
+  }
+
+  /**
+   * A request thread's interval (issue 16): the counts since the last `take`, handed to the
+   * process, which `merge`s every thread's and writes one line per endpoint and site.
+   */
+  take(): UsageTally {
+    const lines = [...this.paths.values()].flatMap((bySite) => [...bySite.values()].map((s) => ({ path: s.path, siteId: s.siteId, domains: [...s.domains.values()] })));
+    const versions = [...this.versionsTaken].map(([siteId, counts]) => [siteId, [...counts]] as const);
+    this.paths.clear();
+    this.versionsTaken = new Map();
+    this.invalidPaths = 0;
+    this.dirty = false;
+    return { lines, versions };
+  }
+
+  /** Adds a thread's counts (`take`) to this interval. */
+  merge(t: UsageTally): void {
+    for (const line of t.lines) {
+      // The thread let the path through; here it only joins the others of its endpoint and site.
+      let bySite = this.paths.get(line.path);
+      if (bySite === undefined) {
+        bySite = new Map();
+        this.paths.set(line.path, bySite);
+      }
+      const site = line.siteId ?? -1;
+      let stat = bySite.get(site);
+      if (stat === undefined) {
+        stat = new EndpointStat(line.path, line.siteId);
+        bySite.set(site, stat);
+      }
+      for (const d of line.domains) {
+        const known = stat.domains.get(d.domain);
+        if (known !== undefined) known.count += d.count;
+        else if (stat.domains.size < MAX_DOMAINS_PER_LINE) stat.domains.set(d.domain, { ...d });
+        else this.domainMissed.inc();
+      }
+      this.dirty = true;
+    }
+    for (const [siteId, counts] of t.versions) {
+      for (const [name, n] of counts) this.countVersion(this.versions, siteId, name, n);
+      this.dirty = true;
+    }
   }
 
   /** Writes the interval's lines and starts a new interval (version counts carry on, as upstream). */

@@ -50,6 +50,7 @@ const logger = pino({ base: { application: 'uid2-operator', thread: setup.slot }
 const health = new HealthRegistry();
 health.replace(setup.health);
 const metrics = new OperatorMetrics(health, { requestThread: true });
+// Counted here, written by the process: one line per endpoint and site for all threads.
 const usageLog = new UsageLog({ logger, registry: metrics.registry, ...config.usageLog });
 metrics.usage = usageLog;
 const control = new Int32Array(setup.control);
@@ -100,6 +101,9 @@ port.on('message', (m: ToThread) => {
     case 'metrics':
       void threadMetricsSnapshot(metrics).then((snapshot) => send({ type: 'metrics', id: m.id, snapshot }));
       break;
+    case 'usage':
+      send({ type: 'usage', id: m.id, tally: usageLog.take() });
+      break;
     case 'reply': {
       const pending = calls.get(m.id);
       calls.delete(m.id);
@@ -108,7 +112,6 @@ port.on('message', (m: ToThread) => {
       break;
     }
     case 'drain':
-      usageLog.stop();
       void server.close(m.graceMs).then(() => send({ type: 'drained' }));
       break;
   }
@@ -116,6 +119,5 @@ port.on('message', (m: ToThread) => {
 
 // The watchdog's word: it moves while this thread's event loop turns.
 setInterval(() => Atomics.add(control, heartbeatWord(setup.slot), 1), HEARTBEAT_MS).unref();
-usageLog.start();
 const listening = await server.listen(setup.port, setup.host, true);
 send({ type: 'ready', port: listening });

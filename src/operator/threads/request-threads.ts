@@ -22,6 +22,7 @@ import type { ServerLimits } from '../http/limits.ts';
 import { ReplayGuard, createReplayTable } from '../http/replay-guard.ts';
 import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';
+import type { UsageTally } from '../metrics/usage-log.ts';
 import type { OperatorStores } from '../stores/operator-stores.ts';
 import { LazyOptOutIndex } from '../stores/lazy-optout-index.ts';
 import type { OptOutTable } from '../stores/optout-index.ts';
@@ -33,7 +34,7 @@ import { GENERATION_WORD, createControl, heartbeatWord, type Call, type FromThre
 const THREAD_MODULE = moduleUrl(import.meta.url, 'request-thread');
 const VIEW_FIELDS: readonly ViewField[] = ['clients', 'keysets', 'keysetKeys', 'salts', 'sites', 'cstgKeypairs', 'services', 'serviceLinks', 'runtimeConfig', 'optout'];
 const WATCHDOG_MS = 250;
-const METRICS_TIMEOUT_MS = 2000;
+const ASK_TIMEOUT_MS = 2000;
 const MAX_REPLACEMENT_FAILURES = 3;
 
 export interface RequestThreadsOptions {
@@ -82,7 +83,7 @@ export class RequestThreads {
   private awaiting = new Set<Worker>();
   private settlePublish: (() => void) | undefined;
   private inflight: { generation: number; stores: StoreSet } | undefined;
-  private readonly pendingMetrics = new Map<number, (s: ThreadMetricsSnapshot | undefined) => void>();
+  private readonly pending = new Map<number, (answer: ThreadMetricsSnapshot | UsageTally) => void>();
   private nextId = 0;
   private stopping = false;
   /** Set once every thread first served: from then on a thread that ends is replaced. */
@@ -186,7 +187,10 @@ export class RequestThreads {
         this.prepared(worker, m.generation);
         break;
       case 'metrics':
-        this.pendingMetrics.get(m.id)?.(m.snapshot);
+        this.pending.get(m.id)?.(m.snapshot);
+        break;
+      case 'usage':
+        this.pending.get(m.id)?.(m.tally);
         break;
       case 'call':
         void this.answer(m.call).then(
@@ -296,27 +300,37 @@ export class RequestThreads {
     if (this.awaiting.size === 0) this.settlePublish?.();
   }
 
+  /** Asks a serving thread for its metrics or usage counts; undefined when it does not answer in time. */
+  private ask<T extends ThreadMetricsSnapshot | UsageTally>(worker: Worker, type: 'metrics' | 'usage'): Promise<T | undefined> {
+    const id = ++this.nextId;
+    return new Promise<T | undefined>((resolve) => {
+      const timer = setTimeout(() => done(undefined), ASK_TIMEOUT_MS);
+      const done = (answer: T | undefined) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(answer);
+      };
+      this.pending.set(id, (answer) => done(answer as T));
+      worker.postMessage({ type, id } satisfies ToThread);
+    });
+  }
+
   /** The process's metrics merged with every thread's (thread-metrics.ts). */
   async metricsText(): Promise<string> {
     const snapshots = await Promise.all(
       this.slots.map(async (s) => {
         if (s.worker === undefined || !s.ready) return s.snapshot;
-        const id = ++this.nextId;
-        const worker = s.worker;
-        const fresh = await new Promise<ThreadMetricsSnapshot | undefined>((resolve) => {
-          const timer = setTimeout(() => resolve(undefined), METRICS_TIMEOUT_MS);
-          this.pendingMetrics.set(id, (snapshot) => {
-            clearTimeout(timer);
-            resolve(snapshot);
-          });
-          worker.postMessage({ type: 'metrics', id } satisfies ToThread);
-        });
-        this.pendingMetrics.delete(id);
-        if (fresh !== undefined) s.snapshot = fresh;
+        s.snapshot = (await this.ask<ThreadMetricsSnapshot>(s.worker, 'metrics')) ?? s.snapshot;
         return s.snapshot;
       }),
     );
     return this.merged.text(snapshots.filter((x): x is ThreadMetricsSnapshot => x !== undefined));
+  }
+
+  /** Every serving thread's usage counts since the last call (the process writes the usage log). */
+  async usageTallies(): Promise<UsageTally[]> {
+    const tallies = await Promise.all(this.slots.map((s) => (s.worker !== undefined && s.ready ? this.ask<UsageTally>(s.worker, 'usage') : undefined)));
+    return tallies.filter((t): t is UsageTally => t !== undefined);
   }
 
   /** Every thread drains its server (server.ts `close`), then ends. */

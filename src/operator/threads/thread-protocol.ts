@@ -11,6 +11,7 @@
  * | stores {generation, stores}                | prepared {generation}                        |
  * | health {entries}                           | —                                            |
  * | metrics {id}                               | metrics {id, snapshot}                       |
+ * | usage {id}                                 | usage {id, tally}: the usage log's interval  |
  * | drain {graceMs}                            | drained                                      |
  * | reply {id, value | error}                   | call {id, what, version?}: the process       |
  * |                                            | answers (attestation headers for an opt-out  |
@@ -21,6 +22,7 @@ import type { ConfigSources } from '../config/config-layers.ts';
 import type { ServerLimits } from '../http/limits.ts';
 import type { ReplayTableMemory } from '../http/replay-guard.ts';
 import type { HealthEntry } from '../metrics/health.ts';
+import type { UsageTally } from '../metrics/usage-log.ts';
 import type { OptOutTable } from '../stores/optout-index.ts';
 import type { SharedSnapshot, ViewField } from '../stores/shared-snapshots.ts';
 import type { ThreadMetricsSnapshot } from './thread-metrics.ts';
@@ -61,6 +63,7 @@ export type ToThread =
   | { readonly type: 'stores'; readonly generation: number; readonly stores: StoreSet }
   | { readonly type: 'health'; readonly entries: readonly HealthEntry[] }
   | { readonly type: 'metrics'; readonly id: number }
+  | { readonly type: 'usage'; readonly id: number }
   | { readonly type: 'reply'; readonly id: number; readonly value?: Record<string, string> | OptOutTable; readonly error?: string }
   | { readonly type: 'drain'; readonly graceMs: number };
 
@@ -68,6 +71,7 @@ export type FromThread =
   | { readonly type: 'ready'; readonly port: number }
   | { readonly type: 'prepared'; readonly generation: number }
   | { readonly type: 'metrics'; readonly id: number; readonly snapshot: ThreadMetricsSnapshot }
+  | { readonly type: 'usage'; readonly id: number; readonly tally: UsageTally }
   | { readonly type: 'call'; readonly id: number; readonly call: Call }
   | { readonly type: 'fatal'; readonly code: number; readonly reason: string }
   | { readonly type: 'drained' };
