@@ -217,3 +217,23 @@ test('the usage log writes one line per endpoint and site for all threads, with 
   const times = usage().map((l) => l.time);
   assert.equal(new Set(times).size, times.length);
 });
+
+test('a thread whose event loop stays blocked past request_thread_stall_ms is replaced; its requests end, none hangs', async (t) => {
+  const op = await start(dataSet(t), 2, { request_thread_stall_ms: 300 });
+  t.after(() => op.close());
+  const idsBefore = op.threads.threadIds();
+  // Large map requests on many connections: each thread runs its share back to back in one batch,
+  // which holds its event loop for well over 300 ms on this machine.
+  const emails = Array.from({ length: 20_000 }, (_, i) => `blocker${i}@example.com`);
+  const body = () => envelope({ email: emails });
+  const started = performance.now();
+  const outcomes = await Promise.all(Array.from({ length: 16 }, () => post(op.port, '/v3/identity/map', body()).then((r) => r.status, () => 'reset')));
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 30_000, `no request waited past the request timeout (${Math.round(elapsed)} ms)`);
+  const deadline = Date.now() + 10_000;
+  while (!op.threads.threadIds().some((id) => !idsBefore.includes(id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(op.threads.threadIds().some((id) => !idsBefore.includes(id)), `a blocked thread was replaced (outcomes ${outcomes.join(',')})`);
+  assert.ok(outcomes.includes('reset'), 'the replaced thread\'s connections were closed');
+  while (op.threads.threadIds().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await post(op.port, '/v2/token/generate', envelope({ email: 'after@example.com' }))).status, 200);
+});
