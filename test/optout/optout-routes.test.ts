@@ -160,27 +160,3 @@ test('healthcheck is 503 while the operator store cannot be loaded', async () =>
     await rm(empty, { recursive: true, force: true });
   }
 });
-
-test('refresh runs the injected attestation check after the key check', async () => {
-  const svc = await startOptOutService({
-    dataDir: dir,
-    background: false,
-    attestRefresh: async (request, reply) => {
-      if (request.headers['attestation-token'] !== 'good') return reply.code(401).send({ status: 'unauthorized' });
-    },
-  });
-  try {
-    const get = async (token?: string) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${keys.operator}` };
-      if (token) headers['attestation-token'] = token;
-      const res = await fetch(`${svc.url}/optout/refresh`, { headers });
-      await res.arrayBuffer();
-      return res.status;
-    };
-    assert.equal(await get(), 401);
-    assert.equal(await get('bad'), 401);
-    assert.equal(await get('good'), 200);
-  } finally {
-    await svc.close();
-  }
-});
