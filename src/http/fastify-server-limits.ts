@@ -62,7 +62,12 @@ export function installServerLimits(app: FastifyInstance, limits: ServerLimits, 
     return pipeline(payload, meteredStream((bytes) => lease.take(bytes)), () => undefined);
   });
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode >= 400 && request.raw.complete === false) reply.header('connection', 'close');
+    if (reply.statusCode >= 400 && request.raw.complete === false) {
+      reply.header('connection', 'close');
+      // Once the answer is written, drop the socket: otherwise Node resumes reading the unread body
+      // just to discard it, holding a buffer per connection while it does.
+      reply.raw.once('finish', () => request.raw.socket?.destroy());
+    }
     return payload;
   });
   return budget;
