@@ -19,7 +19,7 @@ import { createOperatorStores, storeBindings } from './stores/operator-stores.ts
 import { effectiveRuntime } from './stores/runtime-config-store.ts';
 import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
-import { createAttestedSync } from './sync/attested-sync.ts';
+import { AttestedSync, createAttestedSync } from './sync/attested-sync.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
 import { useJobThreads } from './threads/job-thread.ts';
 // Native AES-GCM/SHA-256 kernels when the addon is built (issue 6); node:crypto otherwise.
@@ -80,8 +80,11 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   await refresher.loadAll();
   assertStoresUsable(stores, clock.now());
   effectiveRuntime(config, stores.runtimeConfig.peek());
+  // Attested operators attest their opt-out writes too: OptOut checks them as Core does (issue 14 §2).
+  const attestationHeaders = refresher instanceof AttestedSync ? () => refresher.optOutAttestationHeaders() : undefined;
   const optOutWriter =
-    o.optOutWriter ?? new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix });
+    o.optOutWriter ??
+    new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix, attestationHeaders });
   const deps: OperatorDeps = { config, stores, clock, metrics, health, logger, optOutWriter };
   health.register('http-server', 'not listening');
   const app = await buildOperatorApp(deps);

@@ -1,7 +1,9 @@
 /**
  * `uid2 stack --attestation azure-cc` end to end: the operator attests through the simulated SKR
  * sidecar and MAA (SEV-SNP evidence binding its fresh key), Core verifies the MAA token against the
- * registered policy digest, and the attested operator serves tokens.
+ * registered policy digest, and the attested operator serves tokens. Its logout reaches OptOut,
+ * which checks the write's attestation token and opt-out JWT as Core would (`enforce_jwt` is on in
+ * the stack), and comes back through the opt-out sync.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,4 +27,7 @@ test('stack with azure-cc attestation (simulated SKR + MAA)', { timeout: 180_000
   assert.equal(await metricOf(stack, 0, 'uid2_attestation_attempts_total', { outcome: 'attestation_failure' }), undefined);
   const result = await clientOf(stack, 0).generateToken({ email: uniqueEmail('azure-cc') });
   assert.equal(result.status, 'success');
+  const email = uniqueEmail('azure-cc-logout');
+  await clientOf(stack, 0).logout({ email });
+  await eventually('the attested logout to come back as an opt-out', async () => (await clientOf(stack!, 0).generateToken({ email })).status === 'optout');
 });

@@ -20,7 +20,7 @@ import { areAllSaltsExpired } from '../stores/salt-store.ts';
 import type { StoreSource } from '../stores/store-source.ts';
 import { attestationProviderFor } from './attestation-provider-choice.ts';
 import { AttestationClient } from './attestation-client.ts';
-import { AttestedFetcher } from './attested-fetcher.ts';
+import { AttestedFetcher, attestationHeaders } from './attested-fetcher.ts';
 import { CoreStoreSource, optOutMetadataUrl } from './core-store-source.ts';
 import { EncryptedStoreSource } from './encrypted-store-source.ts';
 import { createOperatorIdentity, type OperatorIdentity } from './operator-identity.ts';
@@ -105,6 +105,11 @@ export class AttestedSync extends StoreRefresher {
         return salts !== undefined && areAllSaltsExpired(salts, nowMs);
       },
     });
+  }
+
+  /** The attestation headers of a call to OptOut (the logout's opt-out write), attesting first when needed. */
+  async optOutAttestationHeaders(): Promise<Record<string, string>> {
+    return attestationHeaders(await this.attestation.ensureAttested(), 'optout');
   }
 
   /** Epoch ms of each store's last successful refresh, opt-out included. */
