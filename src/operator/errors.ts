@@ -56,6 +56,8 @@ export const Messages = {
   expiredTokenPresented: 'Expired Token presented',
   userConsentInvalid: 'User consent is invalid',
   invalidPayload: 'Invalid payload in body: Data is not valid json string.',
+  /** Logout when the OptOut service does not take the opt-out (upstream: a bare 500). */
+  optOutWriteFailed: 'Unknown error while writing the opt-out',
 } as const;
 
 /** 500 when no master/site/refresh key is active (spec §4.1). */

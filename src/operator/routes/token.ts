@@ -10,11 +10,12 @@ import { isProtocolError } from '../../protocol/errors.ts';
 import { IdentityScope } from '../../protocol/identity-kinds.ts';
 import type { Identity } from '../../protocol/identity-input.ts';
 import type { OperatorDeps } from '../deps.ts';
-import { ClientError, InvalidToken, Messages } from '../errors.ts';
+import { ClientError, InvalidToken, Messages, UnknownError } from '../errors.ts';
 import type { ReplayChecker } from '../http/cluster-replay-guard.ts';
 import { v2HotRoute, type HotRoute } from '../http/hot-route.ts';
 import { requireRole } from '../http/role-check.ts';
 import { v2Payload } from '../http/v2-envelope.ts';
+import { OptOutWriteError, type OptOutRequest } from '../optout/optout-writer.ts';
 import { siteOfKey } from '../stores/key-selection.ts';
 import { readIdentityInput, requireIdentity } from '../tokens/identity-request.ts';
 import { PrivacyBits, currentRawUidFor, identityBodyJson, issueIdentity } from '../tokens/identity-tokens.ts';
@@ -61,6 +62,23 @@ function generate(deps: OperatorDeps, payload: Record<string, unknown>, siteId: 
   return `{"status":"success","body":${identityBodyJson(body)}}`;
 }
 
+/**
+ * Writes a logout's opt-out (spec §10.3). Upstream fails the request with a bare 500 when the
+ * OptOut service does not take it (`handleLogoutAsyncV2`: `rc.fail(500)`); here the same HTTP 500 is
+ * the catalogue's `unknown` error, counted as `token_response_status="optout_write_failed"`.
+ */
+async function writeOptOut(deps: OperatorDeps, request: OptOutRequest, siteId: number): Promise<void> {
+  try {
+    await deps.optOutWriter.write(request);
+  } catch (err) {
+    if (!(err instanceof OptOutWriteError)) throw err;
+    recordTokenResponse(deps, 'logout', siteId, 'optout_write_failed');
+    deps.logger.warn({ reason: err.message }, 'logout: the opt-out service did not take the opt-out');
+    throw new UnknownError(Messages.optOutWriteFailed);
+  }
+  recordTokenResponse(deps, 'logout', siteId, 'success');
+}
+
 /** Generate as a hot route (hot-route.ts, issue 6): one function for fastify and the fast front. */
 export function generateRoute(deps: OperatorDeps, replayGuard: ReplayChecker): HotRoute {
   return v2HotRoute(deps, replayGuard, '/v2/token/generate', ['GENERATOR'], (payload, client) => generate(deps, payload, client.siteId));
@@ -100,14 +118,15 @@ export async function tokenRoutes(app: FastifyInstance, deps: OperatorDeps): Pro
     const flh = flhOf(deps, input.identity);
     const advertisingId = currentRawUidFor(deps, flh, input.identity.type, deps.clock.now());
     const traceId = request.headers['uid-trace-id'];
-    await deps.optOutWriter.write({
+    const optOut: OptOutRequest = {
       identityHash: flh,
       advertisingId,
       email: optionalString(payload, 'email'),
       phone: optionalString(payload, 'phone'),
       clientIp: optionalString(payload, 'clientIp'),
       traceId: typeof traceId === 'string' ? traceId : undefined,
-    });
+    };
+    await writeOptOut(deps, optOut, request.client!.siteId);
     return { status: 'success', body: { optout: 'OK' } };
   });
 }
