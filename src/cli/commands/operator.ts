@@ -3,11 +3,16 @@
  * the operator, in local mode (stores from --data DIR) or, when the config sets `core_attest_url`,
  * in attested mode (stores from Core; no data directory, as the azure-cc bootstrap and the SGX
  * launcher start it). Config layers: defaults < files in order < environment variables named
- * like the keys < these flags. Prints one line when listening; SIGTERM/SIGINT close cleanly.
+ * like the keys < these flags. Without --config, DIR/operator-config.json (what `uid2 init`
+ * writes) is the config file when DIR holds one, so `uid2 init --out DIR` then
+ * `uid2 operator --data DIR` runs. Prints one line when listening; SIGTERM/SIGINT close cleanly.
  * `--workers N` (default: the CPU count, spec §1 `service_instances`) serves the port from N
  * node:cluster worker processes (src/operator/cluster); 1 runs the operator in this process.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { OPERATOR_CONFIG_FILE } from '../../core/dataset/index.ts';
 import { ClusterStopped, defaultWorkerCount, startOperatorCluster, type FatalEvent } from '../../operator/cluster/operator-cluster.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
 import { collect, portNumber } from '../option-parsers.ts';
@@ -28,11 +33,18 @@ export interface OperatorRunOptions {
   workers?: number;
 }
 
+/** The config files: the ones given, else the data set's own `operator-config.json` when it has one. */
+export function configFilesOf(opts: Pick<OperatorRunOptions, 'data' | 'config'>): string[] {
+  if (opts.config.length > 0 || opts.data === undefined) return opts.config;
+  const own = join(opts.data, OPERATOR_CONFIG_FILE);
+  return existsSync(own) ? [own] : [];
+}
+
 /** Starts the operator, prints the listening line and wires signals; shared with `uid2 start`. */
 export async function runOperator(opts: OperatorRunOptions, banner = ''): Promise<RunningOperator> {
   const op = await startOperator({
     dataDir: opts.data,
-    files: opts.config,
+    files: configFilesOf(opts),
     env: process.env,
     flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host },
   });
@@ -46,7 +58,7 @@ export async function runOperator(opts: OperatorRunOptions, banner = ''): Promis
 async function runOperatorCluster(opts: OperatorRunOptions, workers: number): Promise<void> {
   const cluster = await startOperatorCluster({
     workers,
-    operator: { dataDir: opts.data, files: opts.config, flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } },
+    operator: { dataDir: opts.data, files: configFilesOf(opts), flags: { port: opts.port, metrics_port: opts.metricsPort, host: opts.host } },
   }).catch((err: unknown) => {
     // SIGTERM/SIGINT while the workers were starting is an orderly stop, not a failure.
     if (err instanceof ClusterStopped) {
@@ -68,7 +80,7 @@ export function register(program: Command): void {
     .command('operator')
     .description('run the UID2 operator API (local mode: stores read from --data; attested mode: core_attest_url set, stores from Core)')
     .option('--data <dir>', 'local mode: data directory that metadata paths and locations resolve against')
-    .option('--config <file>', 'config file (JSON or YAML); repeat to layer several', collect, [])
+    .option('--config <file>', `config file (JSON or YAML); repeat to layer several (default: DIR/${OPERATOR_CONFIG_FILE} when --data DIR holds one, as uid2 init writes)`, collect, [])
     .option('--port <n>', 'API port (default 8080)', portNumber)
     .option('--metrics-port <n>', 'Prometheus port (default 9080)', portNumber)
     .option('--host <host>', 'address to listen on (default 0.0.0.0)')

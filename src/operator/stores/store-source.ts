@@ -52,7 +52,8 @@ export class LocalStoreSource implements StoreSource {
 
   async metadata(store: StoreName): Promise<unknown> {
     const path = this.paths[store];
-    if (path === undefined) throw new StoreSourceError(`no ${store}_metadata_path configured`);
+    // Names the flag: local mode's store paths come from the operator config (`--config FILE`).
+    if (path === undefined) throw new StoreSourceError(`no ${store}_metadata_path configured (give the operator config with --config FILE)`);
     const bytes = await this.content(path);
     try {
       return JSON.parse(bytes.toString('utf8'));
