@@ -50,6 +50,8 @@ export function createLogger(): Logger {
 }
 
 export class OperatorModeError extends Error {
+  readonly code = 'ERR_OPERATOR_MODE';
+
   constructor(message: string) {
     super(message);
     this.name = 'OperatorModeError';

@@ -27,6 +27,8 @@ export interface StoreSource {
 }
 
 export class StoreSourceError extends Error {
+  readonly code = 'ERR_STORE_SOURCE';
+
   constructor(message: string) {
     super(message);
     this.name = 'StoreSourceError';

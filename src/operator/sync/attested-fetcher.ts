@@ -17,6 +17,8 @@ import { responseBytes } from './response-body.ts';
 export type Audience = 'core' | 'optout';
 
 export class DownloadError extends Error {
+  readonly code = 'ERR_DOWNLOAD';
+
   constructor(message: string, readonly status?: number) {
     super(message);
     this.name = 'DownloadError';

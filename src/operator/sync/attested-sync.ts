@@ -46,6 +46,8 @@ export interface AttestedSyncDeps {
 }
 
 export class AttestedSyncConfigError extends Error {
+  readonly code = 'ERR_ATTESTED_SYNC_CONFIG';
+
   constructor(message: string) {
     super(message);
     this.name = 'AttestedSyncConfigError';
