@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { startOptOutService, type RunningOptOutService } from '../../src/optout/optout-service.ts';
 import { OPTOUT_RECORD_SIZE, decodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { writeOperatorStore, type TestOperatorKeys } from './operator-store.ts';
+import { answerBeforeBody } from '../support/service-process.ts';
 
 let dir: string;
 let keys: TestOperatorKeys;
@@ -159,4 +160,9 @@ test('healthcheck is 503 while the operator store cannot be loaded', async () =>
     await svc.close();
     await rm(empty, { recursive: true, force: true });
   }
+});
+
+test('a body over 1 MiB gets 413 {"status":"client_error"}', async () => {
+  const url = `${service.url}/optout/replicate?identity_hash=${b64(randomBytes(32))}&advertising_id=${b64(randomBytes(32))}`;
+  assert.deepEqual(await answerBeforeBody(url, (1 << 20) + 1, { authorization: `Bearer ${keys.optout}` }), { status: 413, body: '{"status":"client_error"}' });
 });

@@ -60,3 +60,23 @@ export async function spawnService(args: readonly string[], listening: RegExp, e
     throw err;
   }
 }
+
+/**
+ * Sends only the head of a POST declaring `contentLength` bytes and resolves with the answer the
+ * server gives before any body byte (e.g. 413, 401); the request is then abandoned.
+ */
+export async function answerBeforeBody(url: string, contentLength: number, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const { request } = await import('node:http');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(contentLength), ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body });
+        req.destroy();
+      });
+    });
+    req.on('error', reject);
+    req.flushHeaders();
+  });
+}
