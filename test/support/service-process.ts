@@ -16,7 +16,7 @@ export interface ServiceProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** `uid2 core` prints `core listening on URL`; `uid2 optout` logs `"url":"URL"`. */
+/** `uid2 core` prints `core listening on URL`; `uid2 optout` logs `"url":"URL"` (at LOG_LEVEL info). */
 export const LISTENING = {
   core: /core listening on (http:\/\/\S+)/,
   optout: /"url":"(http:\/\/[^"]+)"/,
