@@ -23,15 +23,17 @@ export interface ServerLimits {
 /**
  * Defaults: 10 s for the headers and 30 s for the whole request (a 1 MiB body at ~35 KB/s);
  * keep-alive 65 s, above the 60 s idle timeout of common load balancers so they never reuse a
- * connection we just closed; 1,024 connections; 16 MiB of bodies, i.e. sixteen maximum-size
- * (1 MiB) bodies at once, far above what Core's and OptOut's callers send.
+ * connection we just closed; 1,024 connections; 4 MiB of bodies, i.e. four maximum-size
+ * (1 MiB) bodies at once, or hundreds of what Core's and OptOut's callers send (attestation
+ * requests of a few KB, opt-out writes of a few bytes). A slow sender holding its share costs at
+ * most the request timeout. A service with large bodies (the operator's identity maps) sets its own.
  */
 export const DEFAULT_SERVER_LIMITS: ServerLimits = Object.freeze({
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 65_000,
   maxConnections: 1024,
-  maxBufferedBodyBytes: 16 << 20,
+  maxBufferedBodyBytes: 4 << 20,
 });
 
 /** How often Node looks for connections past their headers or request timeout. */

@@ -3,15 +3,15 @@
  * real child process (`uid2 core`, `uid2 optout`), attacked over real sockets by
  * test/support/slow-body-attack.ts: 400 connections each declaring a 1 MiB body and sending all
  * but its last byte, without a key (401 before a byte is buffered) and with a valid key (the body
- * budget holds sixteen, the rest get 503; the held ones get 408 at the request timeout), and 50
+ * budget holds four, the rest get 503; the held ones get 408 at the request timeout), and 50
  * connections sending one byte every 5 s. For each: the service answers health checks while
  * attacked, its RSS grows by under 64 MB, every attacking connection is closed within the request
  * timeout (plus Node's 1 s check interval), and RSS is back within 10% of its baseline once the
- * attackers have left and normal traffic resumed.
+ * attackers have left and normal traffic resumed (within ~30 s: see `rssAfter`).
  *
  * Baseline: RSS after one warm-up round of each attack and some normal traffic. The first
  * 400-connection burst a process ever sees brings it to its working size (JIT-compiled paths,
- * V8's young generation grown, allocator arenas), which no later burst adds to; what must never
+ * allocator arenas, V8's old generation), which no later burst adds to; what must never
  * happen is memory held after the attackers leave, which the measured rounds check. The first
  * round's growth is bounded by the same 64 MB check.
  */
@@ -32,6 +32,18 @@ const LIMITS = { http_request_timeout_seconds: TIMEOUT_S, http_headers_timeout_s
 /** Node looks for expired requests once a second; the rest is scheduling on a shared machine. */
 const CLOSED_WITHIN_MS = TIMEOUT_S * 1000 + CONNECTIONS_CHECK_MS + 2000;
 const MAX_GROWTH = 64 * MIB;
+/**
+ * How the attacked processes run, so that RSS shows memory the attack leaves held rather than
+ * the allocators' own sizing (both measured on this project's shared 2-core machine):
+ * - V8's young generation is held at 2 MiB semispaces: left to size itself, the heap grew by
+ *   tens of MiB while busy cores starved the collector (an attack adding 14 MiB, then 32 MiB more
+ *   over the ten rounds of health checks that followed);
+ * - glibc serves allocations of 8 KiB and up (the 64 KiB socket reads) from mmap, so freed buffers
+ *   go back to the system; from its heap they stay cached (Core's heap settled ~30 MiB above idle
+ *   over ten identical attacks, then stopped growing: reuse, not a leak).
+ * Production runs neither setting; docs/security.md gives the figures with and without.
+ */
+const MEASURED_ENV = { NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_MMAP_THRESHOLD_: '8192' };
 
 let dir: string;
 let ds: DemoDataset;
@@ -50,8 +62,8 @@ before(async () => {
   await mergeJson(join(dir, CORE_CONFIG_FILE), { ...LIMITS, maa_server_base_url: 'http://127.0.0.1:9' });
   await mergeJson(join(dir, OPTOUT_CONFIG_FILE), LIMITS);
   [core, optout] = await Promise.all([
-    spawnService(['core', '--data', dir, '--port', '0'], LISTENING.core),
-    spawnService(['optout', '--data', dir, '--port', '0'], LISTENING.optout, { LOG_LEVEL: 'info' }),
+    spawnService(['core', '--data', dir, '--port', '0'], LISTENING.core, MEASURED_ENV),
+    spawnService(['optout', '--data', dir, '--port', '0'], LISTENING.optout, { LOG_LEVEL: 'info', ...MEASURED_ENV }),
   ]);
 });
 
@@ -71,6 +83,24 @@ async function normalTraffic(svc: ServiceProcess): Promise<void> {
   for (let i = 0; i < 1500; i++) assert.equal(await health(svc), 200);
 }
 
+/**
+ * RSS once normal traffic has resumed, given up to ~30 s to come back under `limit`: what the
+ * attack left is garbage the collector returns on its own schedule (sooner on an idle machine,
+ * later when the test suite shares the cores).
+ */
+async function rssAfter(svc: ServiceProcess, limit: number): Promise<{ rss: number; rounds: number }> {
+  let rss = Number.POSITIVE_INFINITY;
+  let rounds = 0;
+  while (rounds < 10) {
+    rounds++;
+    await normalTraffic(svc);
+    rss = readRssBytes(svc.pid);
+    if (rss <= limit) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return { rss, rounds };
+}
+
 interface Round {
   readonly report: AttackReport;
   readonly healthDuring: number;
@@ -83,7 +113,8 @@ async function attackRound(svc: ServiceProcess, options: Omit<SlowBodyAttackOpti
   const attack = await startSlowBodyAttack({ url: svc.url, ...options });
   try {
     const healthDuring = await health(svc);
-    const report = await attack.finished(CLOSED_WITHIN_MS + 2000);
+    // A generous wait: each connection is held to CLOSED_WITHIN_MS from its own request below.
+    const report = await attack.finished(CLOSED_WITHIN_MS + 10_000);
     return { report, healthDuring, growth: sampler.stop() - baseline };
   } finally {
     sampler.stop();
@@ -95,8 +126,8 @@ function assertRound(round: Round, expected: ReadonlySet<string>, label: string)
   const { report } = round;
   assert.equal(round.healthDuring, 200, `${label}: health check answered while attacked`);
   assert.equal(report.open, 0, `${label}: ${report.open} attacking connections still open`);
-  const late = report.closes.filter((c) => c.afterMs > CLOSED_WITHIN_MS);
-  assert.deepEqual(late, [], `${label}: connections closed after ${CLOSED_WITHIN_MS} ms`);
+  const late = report.closes.filter((c) => c.openMs > CLOSED_WITHIN_MS);
+  assert.deepEqual(late, [], `${label}: connections closed more than ${CLOSED_WITHIN_MS} ms after their request`);
   for (const status of Object.keys(report.statuses)) assert.ok(expected.has(status), `${label}: unexpected answer ${status} (${JSON.stringify(report.statuses)})`);
   assert.ok(round.growth < MAX_GROWTH, `${label}: RSS grew by ${(round.growth / MIB).toFixed(1)} MiB`);
 }
@@ -131,10 +162,9 @@ async function survives(t: TestContext, svc: () => ServiceProcess, path: string)
     const baseline = readRssBytes(service.pid);
     const round = await attackRound(service, { path, ...s.options });
     assertRound(round, new Set(s.expected), s.label);
-    await normalTraffic(service);
-    const afterRss = readRssBytes(service.pid);
-    const slowest = Math.max(...round.report.closes.map((c) => c.afterMs));
-    t.diagnostic(`${s.label}: ${JSON.stringify(round.report.statuses)}, last close ${slowest} ms, RSS baseline ${mib(baseline)}, growth ${mib(round.growth)}, after ${mib(afterRss)}`);
+    const { rss: afterRss, rounds } = await rssAfter(service, baseline * 1.1);
+    const slowest = Math.max(...round.report.closes.map((c) => c.openMs));
+    t.diagnostic(`${s.label}: ${JSON.stringify(round.report.statuses)}, last close ${slowest} ms, RSS baseline ${mib(baseline)}, growth ${mib(round.growth)}, after ${mib(afterRss)} (${rounds} round(s) of normal traffic)`);
     assert.ok(afterRss <= baseline * 1.1, `${s.label}: RSS ${mib(afterRss)} after, baseline ${mib(baseline)}`);
   }
 }

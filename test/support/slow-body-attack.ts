@@ -75,6 +75,11 @@ export interface ConnectionClose {
   readonly index: number;
   /** Milliseconds from the start of the attack to the close. */
   readonly afterMs: number;
+  /**
+   * Milliseconds from this connection's request (sent once connected) to its close: what a request
+   * timeout bounds. A connect the server's full accept queue delayed does not count against it.
+   */
+  readonly openMs: number;
   /** The first line the server sent before closing (e.g. `HTTP/1.1 401 Unauthorized`), if any. */
   readonly statusLine: string | undefined;
   /** The socket error that ended it, if any (`ECONNRESET`, `EPIPE`). */
@@ -134,6 +139,7 @@ export async function startSlowBodyAttack(o: SlowBodyAttackOptions): Promise<Slo
       sockets.push(socket);
       let firstLine: string | undefined;
       let error: string | undefined;
+      let requestedAt: number | undefined;
       let received = '';
       socket.on('data', (chunk: Buffer) => {
         if (firstLine !== undefined) return;
@@ -147,6 +153,7 @@ export async function startSlowBodyAttack(o: SlowBodyAttackOptions): Promise<Slo
       socket.once('connect', () => {
         connected++;
         resolve();
+        requestedAt = Date.now();
         socket.write(head);
         if (o.mode === 'stall') {
           socket.write(body);
@@ -164,7 +171,8 @@ export async function startSlowBodyAttack(o: SlowBodyAttackOptions): Promise<Slo
       });
       socket.once('close', () => {
         resolve();
-        closes.push({ index, afterMs: Date.now() - started, statusLine: firstLine, error });
+        const now = Date.now();
+        closes.push({ index, afterMs: now - started, openMs: now - (requestedAt ?? now), statusLine: firstLine, error });
         if (closes.length === o.connections) for (const w of waiters.splice(0)) w();
       });
     }),
