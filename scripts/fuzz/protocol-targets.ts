@@ -13,6 +13,7 @@ import { decodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { decodeRefreshEnvelope } from '../../src/protocol/refresh-envelope.ts';
 import { decodeRefreshToken } from '../../src/protocol/refresh-token.ts';
 import { parseSaltFile } from '../../src/protocol/salt-file.ts';
+import { decodeTcfConsent } from '../../src/protocol/tcf-string.ts';
 import { mutateBytes } from './byte-mutator.ts';
 import { expectTyped, type FuzzTarget } from './fuzz-target.ts';
 import { mutateJsonText } from './json-mutator.ts';
@@ -21,6 +22,9 @@ import { mutateText } from './text-mutator.ts';
 import type { VectorCorpus } from './vector-corpus.ts';
 
 const typed = [ProtocolError];
+
+/** The official SDKs' TCF examples (CMP id 1), and one with a second segment. */
+const TCF_SEEDS = ['CPhJRpMPhJRpMABAMBFRACBoALAAAEJAAIYgAKwAQAKgArABAAqAAA', 'CPehXK9PehXK9ABAMBFRACBoADAAAEJAAIYgAKwAQAKgArABAAqAAA', 'CPhJRpMPhJRpMABAMBFRACBoALAAAEJAAIYgAKwAQAKgArABAAqAAA.YAAAAAAAAAAA'];
 
 /** A mutated base64 text of a seed: text-level edits, or byte edits re-encoded. */
 function mutatedTokenText(prng: Prng, seed: string, other: string): string {
@@ -144,6 +148,15 @@ export function protocolTargets(corpus: VectorCorpus, saltFileText: string): Fuz
         const bytes = mutateBytes(prng, prng.pick(corpus.optOutRecords));
         const offset = prng.pick([0, 0, 0, 1, -1, 72, 0.5]);
         return expectTyped(() => decodeOptOutRecord(bytes, offset), typed);
+      },
+    },
+    {
+      name: 'tcf-string',
+      weight: 2,
+      run(prng) {
+        const seed = prng.pick(TCF_SEEDS);
+        const text = prng.chance(0.6) ? mutateText(prng, seed, prng.pick(TCF_SEEDS)) : mutateBytes(prng, Buffer.from(seed.split('.')[0], 'base64url')).toString('base64url');
+        return expectTyped(() => decodeTcfConsent(text, prng.pick([21, 0, 1, 65535, 300])), typed);
       },
     },
     {

@@ -6,9 +6,12 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { AttestationHeaderOptions } from '../attestation/attestation-headers.ts';
 import type { AttestationTokenCodec } from '../attestation/attestation-token.ts';
 import type { VerifierRegistry } from '../attestation/verifier-registry.ts';
+import { isBodyBudgetExceeded } from '../http/body-budget.ts';
+import { fastifyLimitOptions, installServerLimits } from '../http/fastify-server-limits.ts';
 import { blobDownloadRoutes } from '../storage/blob-download-routes.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import type { CoreConfig } from './core-config.ts';
+import { CoreError, InternalError, RequestRejected, ServiceBusy } from './core-errors.ts';
 import type { OperatorDirectory } from './operator-directory.ts';
 import { attestRoutes } from './routes/attest.ts';
 import { metadataRoutes } from './routes/metadata.ts';
@@ -35,7 +38,9 @@ export async function buildCoreApp(deps: CoreAppDeps): Promise<FastifyInstance> 
     logger: deps.logger ?? false,
     bodyLimit: BODY_LIMIT,
     logController: new LogController({ disableRequestLogging: true }),
+    ...fastifyLimitOptions(deps.config.serverLimits),
   });
+  installServerLimits(app, deps.config.serverLimits, BODY_LIMIT);
   const attestation: AttestationHeaderOptions = {
     tokens: deps.tokens,
     jwtKey: deps.signingKey.publicKey,
@@ -44,12 +49,21 @@ export async function buildCoreApp(deps: CoreAppDeps): Promise<FastifyInstance> 
     enforceJwt: deps.config.enforceJwt,
     now: deps.now,
   };
-  // Anything unexpected is a logged 500 with no detail (no stack traces to callers).
+  // One error handler: catalogue errors as they are; framework 4xx keep their code; anything
+  // unexpected is a logged 500 with no detail (no stack traces to callers).
   app.setErrorHandler((err, request, reply) => {
-    const code = (err as { statusCode?: number }).statusCode;
-    if (code !== undefined && code >= 400 && code < 500) return reply.code(code).send({ status: 'error', message: 'bad request' });
-    request.log.error({ err: (err as Error)?.message }, 'unhandled error');
-    return reply.code(500).send({ status: 'error' });
+    let error: CoreError;
+    if (err instanceof CoreError) error = err;
+    else if (isBodyBudgetExceeded(err)) error = new ServiceBusy();
+    else {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== undefined && code >= 400 && code < 500) error = new RequestRejected(code);
+      else {
+        request.log.error({ err: (err as Error)?.message }, 'unhandled error');
+        error = new InternalError();
+      }
+    }
+    return reply.code(error.httpCode).send(error.toBody());
   });
   await app.register(attestRoutes, deps);
   await app.register(metadataRoutes, { ...deps, attestation });

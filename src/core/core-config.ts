@@ -1,9 +1,14 @@
 /**
- * Core's config (`DIR/core-config.json`; spec attestation-azure.md §4 "Core-side config"). The
- * upstream snake_case keys stop here: the rest of Core sees the typed `CoreConfig`.
+ * Core's config (spec attestation-azure.md §4 "Core-side config"), read through the same layers
+ * as the operator's (src/config/config-layers.ts): defaults < `DIR/core-config.json` <
+ * environment variables named like the keys < flags (`--public-url`). The upstream snake_case keys
+ * stop here: the rest of Core sees the typed `CoreConfig`.
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../config/config-error.ts';
+import { boolKey, intKey, stringKey, type RawConfigOf } from '../config/config-keys.ts';
+import { layerConfigOf, type ConfigSchema, type ConfigSources } from '../config/config-layers.ts';
+import { SERVER_LIMIT_KEYS, serverLimitsFrom, type ServerLimits } from '../http/server-limits.ts';
 
 export interface CoreConfig {
   readonly corePublicUrl: string;
@@ -29,70 +34,70 @@ export interface CoreConfig {
    * stack points it at the SGX simulator's test root (`uid2 sgx sim-init`).
    */
   readonly sgxRootCaPemPath: string | undefined;
+  /** Timeouts and caps of Core's HTTP server (src/http/server-limits.ts). */
+  readonly serverLimits: ServerLimits;
 }
 
-export class CoreConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CoreConfigError';
-  }
-}
+export const CORE_CONFIG_KEYS = {
+  core_public_url: stringKey('http://localhost:8088'),
+  optout_url: stringKey('http://localhost:8081'),
+  att_token_enc_key: stringKey(),
+  att_token_enc_salt: stringKey(),
+  att_token_lifetime_seconds: intKey(7200),
+  enforce_jwt: boolKey(null),
+  // Upstream spells it `enforceJwt`; accepted when `enforce_jwt` is unset.
+  enforceJwt: boolKey(null),
+  maa_server_base_url: stringKey('https://sharedeus.eus.attest.azure.net'),
+  store_refresh_ms: intKey(10_000),
+  signed_url_ttl_seconds: intKey(300),
+  private_operators_get_public_stores: boolKey(false),
+  sgx_root_ca_pem_path: stringKey(),
+  ...SERVER_LIMIT_KEYS,
+} as const;
 
-type Json = Record<string, unknown>;
+const CORE_SCHEMA: ConfigSchema<typeof CORE_CONFIG_KEYS> = {
+  keys: CORE_CONFIG_KEYS,
+  secrets: new Set(['att_token_enc_key', 'att_token_enc_salt']),
+};
 
-function str(o: Json, key: string, fallback?: string): string {
-  const v = o[key];
+type RawCoreConfig = RawConfigOf<typeof CORE_CONFIG_KEYS>;
+
+function str(raw: RawCoreConfig, key: keyof RawCoreConfig): string {
+  const v = raw[key];
   if (typeof v === 'string' && v.length > 0) return v;
-  if (v === undefined && fallback !== undefined) return fallback;
-  throw new CoreConfigError(`core config: "${key}" must be a non-empty string`);
+  throw new ConfigError(`core config: "${key}" must be a non-empty string`);
 }
 
-function int(o: Json, key: string, fallback: number): number {
-  const v = o[key];
-  if (v === undefined) return fallback;
-  if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v;
-  throw new CoreConfigError(`core config: "${key}" must be a positive integer`);
+function positive(raw: RawCoreConfig, key: keyof RawCoreConfig): number {
+  const v = raw[key];
+  if (typeof v === 'number' && v > 0) return v;
+  throw new ConfigError(`core config: "${key}" must be a positive integer`);
 }
 
-function bool(o: Json, key: string, fallback: boolean): boolean {
-  const v = o[key];
-  if (v === undefined) return fallback;
-  if (typeof v === 'boolean') return v;
-  throw new CoreConfigError(`core config: "${key}" must be a boolean`);
+/** Parses layered keys into the typed config. Throws `ConfigError` naming the key. */
+export function parseCoreConfig(raw: RawCoreConfig): CoreConfig {
+  return Object.freeze({
+    corePublicUrl: str(raw, 'core_public_url'),
+    optoutUrl: str(raw, 'optout_url'),
+    attTokenEncKey: str(raw, 'att_token_enc_key'),
+    attTokenEncSalt: str(raw, 'att_token_enc_salt'),
+    attTokenLifetimeSeconds: positive(raw, 'att_token_lifetime_seconds'),
+    enforceJwt: (raw.enforce_jwt ?? raw.enforceJwt ?? false) as boolean,
+    maaServerBaseUrl: str(raw, 'maa_server_base_url'),
+    storeRefreshMs: positive(raw, 'store_refresh_ms'),
+    signedUrlTtlSeconds: positive(raw, 'signed_url_ttl_seconds'),
+    privateOperatorsGetPublicStores: raw.private_operators_get_public_stores as boolean,
+    sgxRootCaPemPath: raw.sgx_root_ca_pem_path === null ? undefined : str(raw, 'sgx_root_ca_pem_path'),
+    serverLimits: serverLimitsFrom(raw, 'core config'),
+  });
 }
 
-export function parseCoreConfig(json: unknown): CoreConfig {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new CoreConfigError('core config must be a JSON object');
-  const o = json as Json;
-  return {
-    corePublicUrl: str(o, 'core_public_url', 'http://localhost:8088'),
-    optoutUrl: str(o, 'optout_url', 'http://localhost:8081'),
-    attTokenEncKey: str(o, 'att_token_enc_key'),
-    attTokenEncSalt: str(o, 'att_token_enc_salt'),
-    attTokenLifetimeSeconds: int(o, 'att_token_lifetime_seconds', 7200),
-    // Upstream spells it `enforceJwt`; accept both.
-    enforceJwt: bool(o, 'enforce_jwt', bool(o, 'enforceJwt', false)),
-    maaServerBaseUrl: str(o, 'maa_server_base_url', 'https://sharedeus.eus.attest.azure.net'),
-    storeRefreshMs: int(o, 'store_refresh_ms', 10_000),
-    signedUrlTtlSeconds: int(o, 'signed_url_ttl_seconds', 300),
-    privateOperatorsGetPublicStores: bool(o, 'private_operators_get_public_stores', false),
-    sgxRootCaPemPath: o.sgx_root_ca_pem_path === undefined ? undefined : str(o, 'sgx_root_ca_pem_path'),
-  };
-}
-
-export async function loadCoreConfig(path: string): Promise<CoreConfig> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new CoreConfigError(`cannot read core config ${path}`);
-  }
-  try {
-    const config = parseCoreConfig(JSON.parse(text));
-    const pemPath = config.sgxRootCaPemPath;
-    return pemPath === undefined ? config : { ...config, sgxRootCaPemPath: resolve(dirname(path), pemPath) };
-  } catch (err) {
-    if (err instanceof CoreConfigError) throw err;
-    throw new CoreConfigError(`core config ${path} is not valid JSON`);
-  }
+/**
+ * Loads `path` (the data set's core-config.json) under the environment and flag layers. A relative
+ * `sgx_root_ca_pem_path` is resolved against the file's directory.
+ */
+export function loadCoreConfig(path: string, sources: Omit<ConfigSources, 'files'> = {}): CoreConfig {
+  const config = parseCoreConfig(layerConfigOf(CORE_SCHEMA, { ...sources, files: [path] }));
+  const pemPath = config.sgxRootCaPemPath;
+  return pemPath === undefined ? config : { ...config, sgxRootCaPemPath: resolve(dirname(path), pemPath) };
 }

@@ -28,6 +28,8 @@ export interface CoreServiceOptions {
   readonly azureContainer?: string;
   readonly logger?: boolean;
   readonly now?: () => number;
+  /** Environment layer of the config (variables named like the keys); the CLI passes `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the default verifier set (tests). */
   readonly verifiers?: (config: CoreConfig) => VerifierRegistry;
 }
@@ -46,8 +48,7 @@ export interface CoreService {
 
 export async function startCore(options: CoreServiceOptions): Promise<CoreService> {
   const now = options.now ?? Date.now;
-  const loaded = await loadCoreConfig(join(options.dataDir, CORE_CONFIG_FILE));
-  const config: CoreConfig = options.publicUrl ? { ...loaded, corePublicUrl: options.publicUrl } : loaded;
+  const config = loadCoreConfig(join(options.dataDir, CORE_CONFIG_FILE), { env: options.env, flags: { core_public_url: options.publicUrl } });
   let listenUrl = '';
   const backend = await openBlobBackend({
     dataDir: options.dataDir,

@@ -7,7 +7,8 @@ import { AzureCcVerifier } from '../attestation/azure-cc-verifier.ts';
 import { SgxDcapVerifier } from '../attestation/sgx/sgx-dcap-verifier.ts';
 import { TrustedVerifier } from '../attestation/trusted-verifier.ts';
 import { VerifierRegistry } from '../attestation/verifier-registry.ts';
-import { CoreConfigError, type CoreConfig } from './core-config.ts';
+import { ConfigError } from '../config/config-error.ts';
+import type { CoreConfig } from './core-config.ts';
 
 /** The PCK roots of `sgx_root_ca_pem_path`, or undefined for the verifier's default (Intel). */
 function sgxRoots(config: CoreConfig): string | undefined {
@@ -15,7 +16,7 @@ function sgxRoots(config: CoreConfig): string | undefined {
   try {
     return readFileSync(config.sgxRootCaPemPath, 'utf8');
   } catch {
-    throw new CoreConfigError(`core config: cannot read sgx_root_ca_pem_path ${config.sgxRootCaPemPath}`);
+    throw new ConfigError(`core config: cannot read sgx_root_ca_pem_path ${config.sgxRootCaPemPath}`);
   }
 }
 

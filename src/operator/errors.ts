@@ -5,6 +5,8 @@
  * turns them into `{"status", "message"}`. Soft outcomes (`optout`, `insufficient_user_consent`)
  * are 200 replies, not errors.
  */
+import { ServiceError, errorCode, errorFactory } from '../errors/service-error.ts';
+
 export type OperatorStatus =
   | 'unauthorized'
   | 'client_error'
@@ -16,38 +18,15 @@ export type OperatorStatus =
   | 'invalid_http_origin'
   | 'invalid_app_name';
 
-export abstract class OperatorError extends Error {
-  abstract readonly status: OperatorStatus;
-  abstract readonly httpCode: number;
-  /** `undefined` = body carries only the status (401 `{"status":"unauthorized"}`, spec §2.1). */
-  readonly detail: string | undefined;
-
-  constructor(detail?: string) {
-    super(detail ?? '');
-    this.detail = detail;
-  }
-
-  toBody(): { status: OperatorStatus; message?: string } {
-    return this.detail === undefined ? { status: this.status } : { status: this.status, message: this.detail };
-  }
-}
+/** Base of the operator's families (src/errors/service-error.ts: `code`, `status`, `httpCode`, `toBody`). */
+export abstract class OperatorError extends ServiceError<OperatorStatus> {}
 
 /**
- * Makes a failure family. `fixedMessage` is the message of a family that always says the same
- * thing (e.g. the replay guard's), so its instances are thrown without arguments.
+ * Makes a failure family (its `code` is `ERR_` + the name in capitals). `fixedMessage` is the
+ * message of a family that always says the same thing (e.g. the replay guard's), so its
+ * instances are thrown without arguments.
  */
-export function defineError<S extends OperatorStatus>(status: S, httpCode: number, name: string, fixedMessage?: string) {
-  const cls = class extends OperatorError {
-    readonly status = status;
-    readonly httpCode = httpCode;
-    constructor(detail?: string) {
-      super(detail ?? fixedMessage);
-      this.name = name;
-    }
-  };
-  Object.defineProperty(cls, 'name', { value: name });
-  return cls;
-}
+export const defineError = errorFactory<OperatorStatus, OperatorError>(OperatorError);
 
 export const ClientError = defineError('client_error', 400, 'ClientError');
 export const Unauthorized = defineError('unauthorized', 401, 'Unauthorized');
@@ -77,10 +56,14 @@ export const Messages = {
   expiredTokenPresented: 'Expired Token presented',
   userConsentInvalid: 'User consent is invalid',
   invalidPayload: 'Invalid payload in body: Data is not valid json string.',
+  /** Logout when the OptOut service does not take the opt-out (upstream: a bare 500). */
+  optOutWriteFailed: 'Unknown error while writing the opt-out',
 } as const;
 
 /** 500 when no master/site/refresh key is active (spec §4.1). */
 export class NoActiveKey extends UnknownError {
+  override readonly code = errorCode('NoActiveKey');
+
   constructor() {
     super(Messages.noActiveKey);
     this.name = 'NoActiveKey';

@@ -27,7 +27,7 @@ import { createOperatorStores, storeBindings } from './stores/operator-stores.ts
 import { effectiveRuntime } from './stores/runtime-config-store.ts';
 import { assertStoresUsable } from './stores/store-readiness.ts';
 import { LocalStoreSource, type StoreSource } from './stores/store-source.ts';
-import { createAttestedSync } from './sync/attested-sync.ts';
+import { AttestedSync, createAttestedSync } from './sync/attested-sync.ts';
 import { SaltExpiryPolicy } from './sync/salt-expiry-policy.ts';
 import { defaultExit, type ExitFn } from './sync/shutdown-policy.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
@@ -75,6 +75,8 @@ export function createLogger(): Logger {
 }
 
 export class OperatorModeError extends Error {
+  readonly code = 'ERR_OPERATOR_MODE';
+
   constructor(message: string) {
     super(message);
     this.name = 'OperatorModeError';
@@ -109,8 +111,11 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   await refresher.loadAll();
   assertStoresUsable(stores, clock.now());
   effectiveRuntime(config, stores.runtimeConfig.peek());
+  // Attested operators attest their opt-out writes too: OptOut checks them as Core does (issue 14 §2).
+  const attestationHeaders = refresher instanceof AttestedSync ? () => refresher.optOutAttestationHeaders() : undefined;
   const optOutWriter =
-    o.optOutWriter ?? new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix });
+    o.optOutWriter ??
+    new HttpOptOutWriter({ uri: config.optoutApiUri, operatorKey: config.coreApiToken, instanceIdPrefix: config.uidInstanceIdPrefix, attestationHeaders });
   const saltExpiry = new SaltExpiryPolicy({
     logger,
     exit,
@@ -124,7 +129,7 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   // One replay guard for every route (issue 7).
   const replay = o.replay ?? new ReplayGuard({ now: () => clock.now() });
   const pipeline = new Pipeline({ deps, routes: routeTable(config), replay, clientVersions: new ClientVersionMetrics(metrics.registry) });
-  return { deps, refresher, pipeline, usageLog, state, exit, attestationHeaders: undefined };
+  return { deps, refresher, pipeline, usageLog, state, exit, attestationHeaders };
 }
 
 /** An operator's HTTP server, listening. */

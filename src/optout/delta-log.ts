@@ -18,6 +18,8 @@ interface Pending {
 }
 
 export class DeltaLogClosedError extends Error {
+  readonly code = 'ERR_DELTA_LOG_CLOSED';
+
   constructor() {
     super('delta log is closed');
     this.name = 'DeltaLogClosedError';

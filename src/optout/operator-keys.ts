@@ -11,6 +11,8 @@ import type { BlobStore } from '../storage/blob-store.ts';
 import { blobPathOfLocation } from '../storage/blob-path.ts';
 
 export class OperatorKeyStoreError extends Error {
+  readonly code = 'ERR_OPERATOR_KEY_STORE';
+
   constructor(message: string) {
     super(message);
     this.name = 'OperatorKeyStoreError';

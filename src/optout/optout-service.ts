@@ -2,22 +2,24 @@
  * Wires the OptOut service for a data directory (issue 4): config, operator keys, blob backend,
  * opt-out log, HTTP app and the background loop. Used by `uid2 optout` and by tests.
  *
- * DIR/optout-config.json   optional config (`optout-config.ts`)
+ * DIR/optout-config.json   optional config (`optout-config.ts`; environment variables named like its keys override it)
  * DIR/optout/pending/      local delta files in progress (`delta-log.ts`)
  * DIR/optout/blobs/        published files when storage=fs (`FsBlobStore`), served at /blobs/*
  * DIR/stores/operators/    operator keys when storage=fs (Core's stores, the data set itself)
  * storage=azure uses the container `optout_blob_container` of AZURE_STORAGE_CONNECTION_STRING for
  * the published files and reads the operator keys from Core's container (`core_blob_container`).
  */
-import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance, FastifyServerOptions, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { createRemoteJWKSet } from 'jose';
+import { AttestationTokenCodec } from '../attestation/attestation-token.ts';
 import type { BlobStore } from '../storage/blob-store.ts';
 import { FsBlobStore } from '../storage/fs-blob-store.ts';
 import { createAzureBlobStore } from '../azure/azure-blob-store.ts';
-import { parseOptOutConfig, type OptOutConfig } from './optout-config.ts';
+import { loadOptOutConfig, type OptOutAttestationConfig, type OptOutConfig } from './optout-config.ts';
+import type { OperatorAttestation } from './operator-auth.ts';
 import { OperatorKeyStore } from './operator-keys.ts';
 import { OptOutLog } from './optout-log.ts';
 import { buildOptOutApp } from './optout-app.ts';
@@ -31,10 +33,9 @@ export interface OptOutServiceOptions {
   readonly storage?: OptOutStorageKind;
   /** Overrides `core_blob_container` (storage=azure: where Core's stores, hence the operator keys, live). */
   readonly coreContainer?: string;
-  /** Source of AZURE_STORAGE_CONNECTION_STRING for storage=azure. */
+  /** Config layer over optout-config.json (variables named like the keys) and source of AZURE_STORAGE_CONNECTION_STRING. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly logger?: FastifyServerOptions['logger'];
-  readonly attestRefresh?: preHandlerAsyncHookHandler;
   /** Run rotation/publishing/key reloads in the background (default true; tests may call tick()). */
   readonly background?: boolean;
   readonly now?: () => number;
@@ -49,13 +50,20 @@ export interface RunningOptOutService {
   close(): Promise<void>;
 }
 
-async function readConfig(dataDir: string): Promise<OptOutConfig> {
-  try {
-    return parseOptOutConfig(JSON.parse(await readFile(join(dataDir, 'optout-config.json'), 'utf8')));
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return parseOptOutConfig({});
-    throw err;
-  }
+/** The attestation checks of the config: Core's token keys (PBKDF2 once, here) and its JWKS, fetched when first needed. */
+async function operatorAttestation(config: OptOutAttestationConfig, now: (() => number) | undefined): Promise<OperatorAttestation> {
+  if (config.tokenKeys === undefined) return { options: undefined, enforceJwt: config.enforceJwt };
+  return {
+    enforceJwt: config.enforceJwt,
+    options: {
+      tokens: await AttestationTokenCodec.create(config.tokenKeys.key, config.tokenKeys.salt),
+      jwtKey: createRemoteJWKSet(new URL(config.jwksUrl)),
+      issuer: config.issuer,
+      audience: config.audience,
+      enforceJwt: config.enforceJwt,
+      now,
+    },
+  };
 }
 
 /** Runs `job` every `periodMs` without overlapping runs; returns a stop function. */
@@ -79,8 +87,8 @@ function every(periodMs: number, job: () => Promise<void>): () => Promise<void> 
 }
 
 export async function startOptOutService(options: OptOutServiceOptions): Promise<RunningOptOutService> {
-  const config = await readConfig(options.dataDir);
   const env = options.env ?? process.env;
+  const config = loadOptOutConfig(options.dataDir, { env: options.env });
   const background = options.background ?? true;
 
   let baseUrl = config.publicBaseUrl ?? '';
@@ -120,7 +128,8 @@ export async function startOptOutService(options: OptOutServiceOptions): Promise
     keys: () => keys.current(),
     signedUrlTtlS: config.signedUrlTtlS,
     problems: () => (keysProblem ? [keysProblem] : []),
-    attestRefresh: options.attestRefresh,
+    attestation: await operatorAttestation(config.attestation, options.now),
+    serverLimits: config.serverLimits,
     blobDownloads: options.storage === 'azure' ? undefined : { secret: urlSecret },
     logger: options.logger,
     now: options.now,

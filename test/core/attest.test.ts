@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
 import { attest, operatorKeyPair, startHarness, type Harness } from './core-harness.ts';
+import { answerBeforeBody } from '../support/service-process.ts';
 import { AttestationTokenCodec } from '../../src/attestation/attestation-token.ts';
 import { jwtSubject } from '../../src/attestation/operator-jwt.ts';
 import { addOperator, revokeOperator } from '../../src/core/admin/admin-records.ts';
@@ -86,6 +87,11 @@ test('400 for a non-JSON body or a missing attestation_request', async () => {
   assert.deepEqual(await attest(h.core.url, h.ds.operatorKey, '[1,2]'), { status: 400, json: { status: 'request body is not a valid json' } });
   assert.deepEqual(await attest(h.core.url, h.ds.operatorKey, { public_key: pair.spkiB64 }), { status: 400, json: { status: 'no attestation_request attached' } });
   assert.deepEqual(await attest(h.core.url, h.ds.operatorKey, { attestation_request: '' }), { status: 400, json: { status: 'no attestation_request attached' } });
+});
+
+test('413 for a body over 1 MiB, refused before it is read', async () => {
+  const res = await answerBeforeBody(`${h.core.url}/attest`, (1 << 20) + 1, { authorization: `Bearer ${h.ds.operatorKey}` });
+  assert.deepEqual(res, { status: 413, body: '{"status":"error","message":"bad request"}' });
 });
 
 test('403 INVALID_PROTOCOL for an operator whose protocol has no verifier', async () => {

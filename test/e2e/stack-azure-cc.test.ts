@@ -1,7 +1,9 @@
 /**
  * `uid2 stack --attestation azure-cc` end to end: the operator attests through the simulated SKR
  * sidecar and MAA (SEV-SNP evidence binding its fresh key), Core verifies the MAA token against the
- * registered policy digest, and the attested operator serves tokens.
+ * registered policy digest, and the attested operator serves tokens. Its logout reaches OptOut,
+ * which checks the write's attestation token and opt-out JWT as Core would (`enforce_jwt` is on in
+ * the stack), and comes back through the opt-out sync.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -28,4 +30,8 @@ test('stack with azure-cc attestation (simulated SKR + MAA)', { timeout: 180_000
   for (let i = 0; i < 12; i++) assert.equal((await clientOf(stack, 0).generateToken({ email: uniqueEmail('threads') })).status, 'success');
   const coreLog = await readFile(join(dir, 'logs', 'core.log'), 'utf8');
   assert.equal(coreLog.split('\n').filter((l) => l.includes('attestation successful')).length, 1, 'one attestation at Core for a 4-thread operator');
+  // A logout from a request thread carries the process's attestation to OptOut.
+  const email = uniqueEmail('azure-cc-logout');
+  await clientOf(stack, 0).logout({ email });
+  await eventually('the attested logout to come back as an opt-out', async () => (await clientOf(stack!, 0).generateToken({ email })).status === 'optout');
 });

@@ -13,6 +13,7 @@ import type { RunningStack } from '../../src/cli/stack/local-stack.ts';
 import { operatorEnv } from '../../src/cli/stack/stack-config.ts';
 import { DEMO_SITE_ID } from '../../src/core/dataset/index.ts';
 import { Uid2Client } from '../../src/client/uid2-client.ts';
+import { generateEphemeralKeyPair } from '../../src/operator/sync/ephemeral-rsa-key.ts';
 import { clientOf, eventually, metricOf, uid2, uniqueEmail } from './stack-support.ts';
 
 export interface ScenarioContext {
@@ -163,18 +164,33 @@ export async function encryptedFilesOperator(t: TestContext, c: ScenarioContext)
   await op.service.close();
 }
 
+/** Attests `key` (protocol trusted) to Core as an operator would: the headers its OptOut calls carry. */
+async function attestedHeaders(coreUrl: string, key: string): Promise<Record<string, string>> {
+  const pair = await generateEphemeralKeyPair();
+  const res = await fetch(`${coreUrl}/attest`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ attestation_request: 'AA==', public_key: pair.spkiDer.toString('base64') }),
+  });
+  assert.equal(res.status, 200);
+  const body = ((await res.json()) as { body: { attestation_token: string; attestation_jwt_optout: string } }).body;
+  return { 'attestation-token': pair.decrypt(Buffer.from(body.attestation_token, 'base64')).toString('utf8'), 'attestation-jwt': body.attestation_jwt_optout };
+}
+
 /** A new operator key revoked with `uid2 admin`: the operator using it exits with code 1 and OptOut refuses it. */
 export async function revokedOperatorExits(t: TestContext, c: ScenarioContext): Promise<void> {
   const added = await admin(c, ['add-operator', '--name', 'e2e-revoked', '--site', String(DEMO_SITE_ID)]);
   const key = /operator_key: (\S+)/.exec(added)?.[1];
   assert.ok(key, 'add-operator prints the new key');
   // Core and OptOut poll the operator keys; the operator must not start before both know the key
-  // (an unknown key is a 401, which makes the operator exit at start-up). 400 = key accepted, bad request.
-  const replicate = async () => (await fetch(`${c.stack.summary.optout}/optout/replicate`, { method: 'POST', headers: { authorization: `Bearer ${key}` } })).status;
+  // (an unknown key is a 401, which makes the operator exit at start-up). 400 = key accepted, bad
+  // request. OptOut also wants the key's attestation, so the probe attests to Core first.
   const attest = async () =>
     (await fetch(`${c.stack.summary.core}/attest`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{}' })).status;
-  await eventually('OptOut to know the new key', async () => (await replicate()) === 400);
   await eventually('Core to know the new key', async () => (await attest()) === 400);
+  const attestation = await attestedHeaders(c.stack.summary.core, key);
+  const replicate = async () => (await fetch(`${c.stack.summary.optout}/optout/replicate`, { method: 'POST', headers: { authorization: `Bearer ${key}`, ...attestation } })).status;
+  await eventually('OptOut to know the new key', async () => (await replicate()) === 400);
   const op = await startExtraOperator(t, c, 'operator-revoked', key);
   await admin(c, ['revoke-operator', 'e2e-revoked']);
   await eventually('the revoked operator to exit', async () => !op.service.isRunning(), 60_000);

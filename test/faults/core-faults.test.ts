@@ -73,7 +73,7 @@ test('operator against a faulty Core and OptOut (child processes)', { timeout: 3
     await damagedRotation('bad-signature', 'keysetkey', ['rotate-keys']);
   });
 
-  await t.test('OptOut unreachable: logout answers a clean 500, tokens are served, logout works again after', async () => {
+  await t.test('OptOut unreachable: logout answers the catalogue 500 and counts it, tokens are served, logout works again after', async () => {
     await fs.optout.stop();
     try {
       const raw = await fs.client.logout({ email: email('optout-down') }).then(
@@ -82,6 +82,9 @@ test('operator against a faulty Core and OptOut (child processes)', { timeout: 3
       );
       assert.ok(raw instanceof Uid2ClientError, 'logout fails while OptOut is down');
       assert.equal((raw as Uid2ClientError).httpStatus, 500);
+      assert.equal((raw as Uid2ClientError).status, 'unknown', 'a JSON catalogue error, not a plain-text 500');
+      assert.equal((raw as Uid2ClientError).upstreamMessage, 'Unknown error while writing the opt-out');
+      assert.ok(((await fs.metric('uid2_token_logout_total', { status: 'optout_write_failed' })) ?? 0) >= 1);
       await assertServing('optout-down');
     } finally {
       fs.optout.start();

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Uid2Client } from '../../src/client/uid2-client.ts';
 import { fixturesDir, localConfigPath, repoRoot } from '../support/shared.ts';
 
 const BIN = join(repoRoot, 'bin', 'uid2.mjs');
@@ -59,5 +62,35 @@ test('uid2 operator: bad config is one clear line and exit 1', { timeout: 90_000
     assert.match(p.errors(), /^uid2: cannot read config file .*missing\.json: ENOENT\n$/);
   } finally {
     if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  }
+});
+
+test('uid2 init --out DIR then uid2 operator --data DIR alone: the data set\'s operator-config.json is the config', { timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'uid2-init-operator-'));
+  try {
+    const init = run(['init', '--out', dir, '--buckets', '64']);
+    assert.equal(await init.exited, 0, init.errors());
+    assert.match(init.output(), new RegExp(`run an operator on it: uid2 operator --data ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(its config is operator-config\\.json there\\)`));
+    const help = run(['operator', '--help']);
+    assert.equal(await help.exited, 0);
+    assert.match(help.output().replace(/\s+/g, ' '), /default: DIR\/operator-config\.json when --data DIR holds one/);
+    const credentials = JSON.parse(await readFile(join(dir, 'demo-client.json'), 'utf8')) as { api_key: string; secret: string };
+    const p = run(['operator', '--data', dir, '--port', '0', '--metrics-port', '0', '--host', '127.0.0.1', '--workers', '1']);
+    try {
+      await waitFor(() => /listening/.test(p.output()) || p.child.exitCode !== null, 100_000);
+      const port = /http:\/\/127\.0\.0\.1:(\d+)/.exec(p.output())?.[1];
+      assert.ok(port, p.output() + p.errors());
+      const client = new Uid2Client({ baseUrl: `http://127.0.0.1:${port}`, apiKey: credentials.api_key, secretKey: credentials.secret });
+      assert.equal((await client.generateToken({ email: 'user@example.com' })).status, 'success');
+    } finally {
+      if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    }
+    // Without that file and without --config, the error names the flag.
+    await rm(join(dir, 'operator-config.json'));
+    const bare = run(['operator', '--data', dir, '--port', '0', '--metrics-port', '0', '--workers', '1']);
+    assert.equal(await bare.exited, 1);
+    assert.match(bare.errors(), /no \w+_metadata_path configured \(give the operator config with --config FILE\)/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

@@ -235,7 +235,7 @@ test('§4.2 validate: phone identities and a token of another identity', async (
   assert.deepEqual(r.json, { status: 'success', body: false });
 });
 
-function tcString(o: { consents?: number[]; li?: number[]; vendorConsent?: boolean; vendorLi?: boolean }): string {
+function tcString(o: { consents?: number[]; li?: number[]; vendorConsent?: boolean; vendorLi?: boolean; geo?: boolean }): string {
   const purposes = Object.fromEntries([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => [i, { id: i, name: `p${i}`, description: '', descriptionLegal: '' }]));
   const gvl = new GVL({
     gvlSpecificationVersion: 2, vendorListVersion: 1, tcfPolicyVersion: 2, lastUpdated: '2024-01-01T00:00:00Z',
@@ -249,10 +249,12 @@ function tcString(o: { consents?: number[]; li?: number[]; vendorConsent?: boole
   (o.li ?? []).forEach((p) => model.purposeLegitimateInterests.set(p));
   if (o.vendorConsent) model.vendorConsents.set(21);
   if (o.vendorLi) model.vendorLegitimateInterests.set(21);
+  if (o.geo ?? true) model.specialFeatureOptins.set(1);
   return TCString.encode(model);
 }
 
-// §4.1 EUID: union of consent purposes (vendor consent) and LI purposes (vendor LI) ⊇ {1,2,3,4,7,10}.
+// §4.1 EUID: union of consent purposes (vendor consent) and LI purposes (vendor LI) ⊇ {1,2,3,4,7,10},
+// and special feature 1 (precise geolocation) opted in (upstream `validateUserConsent`).
 test('§4.1 EUID TCF: consent and legitimate-interest purposes combine; each needs its vendor signal', async () => {
   const euid = await fixtureOperator({ identity_scope: 'euid' });
   try {
@@ -263,6 +265,7 @@ test('§4.1 EUID TCF: consent and legitimate-interest purposes combine; each nee
     assert.deepEqual((await gen(tcString({ ...split, vendorLi: true }))).json, { status: 'insufficient_user_consent' }, 'consent purposes need vendor consent');
     const okRes = await gen(tcString({ consents: [1, 2, 3, 4, 7, 10], vendorConsent: true }));
     assert.equal(okRes.res.statusCode, 200);
+    assert.deepEqual((await gen(tcString({ consents: [1, 2, 3, 4, 7, 10], vendorConsent: true, geo: false }))).json, { status: 'insufficient_user_consent' }, 'precise geolocation not opted in');
     // A consent key sent as null is "sent and empty": invalid, not skipped (spec §4.1, upstream containsKey).
     const nullConsent = await callV2(euid, { path: '/v2/token/generate', payload: { email: 'user@example.com', tcf_consent_string: null } });
     assert.equal(nullConsent.res.statusCode, 400);

@@ -21,6 +21,8 @@ function tcString(purposes: number[], vendor = 21): string {
   model.cmpVersion = 1;
   purposes.forEach((p) => model.purposeConsents.set(p));
   model.vendorConsents.set(vendor);
+  // Upstream also requires special feature 1 (precise geolocation) opted in.
+  model.specialFeatureOptins.set(1);
   return TCString.encode(model);
 }
 

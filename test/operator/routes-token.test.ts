@@ -219,10 +219,12 @@ test('logout: POSTs the opt-out to optout_api_uri with operator key and headers'
   }
 });
 
-test('logout without optout_api_uri answers 500; DSP key without OPTOUT role is 401', async () => {
+test('logout without optout_api_uri answers the catalogue 500 and counts it; DSP key without OPTOUT role is 401', async () => {
   let r = await callV2(op, { path: '/v2/token/logout', payload: { email: 'user@example.com' } });
   assert.equal(r.res.statusCode, 500);
-  assert.equal(r.res.body, 'Internal Server Error');
+  assert.match(String(r.res.headers['content-type']), /^application\/json/);
+  assert.deepEqual(r.res.json(), { status: 'unknown', message: 'Unknown error while writing the opt-out' });
+  assert.match(await op.deps.metrics.registry.metrics(), /uid2_token_logout_total\{site_id="\d+",status="optout_write_failed"[^}]*\} 1/);
   r = await callV2(op, { path: '/v2/token/logout', client: CLIENTS.dsp, payload: { email: 'user@example.com' } });
   assert.equal(r.res.statusCode, 401);
 });

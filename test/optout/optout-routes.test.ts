@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { startOptOutService, type RunningOptOutService } from '../../src/optout/optout-service.ts';
 import { OPTOUT_RECORD_SIZE, decodeOptOutRecord } from '../../src/protocol/optout-record.ts';
 import { writeOperatorStore, type TestOperatorKeys } from './operator-store.ts';
+import { answerBeforeBody } from '../support/service-process.ts';
 
 let dir: string;
 let keys: TestOperatorKeys;
@@ -161,26 +162,7 @@ test('healthcheck is 503 while the operator store cannot be loaded', async () =>
   }
 });
 
-test('refresh runs the injected attestation check after the key check', async () => {
-  const svc = await startOptOutService({
-    dataDir: dir,
-    background: false,
-    attestRefresh: async (request, reply) => {
-      if (request.headers['attestation-token'] !== 'good') return reply.code(401).send({ status: 'unauthorized' });
-    },
-  });
-  try {
-    const get = async (token?: string) => {
-      const headers: Record<string, string> = { authorization: `Bearer ${keys.operator}` };
-      if (token) headers['attestation-token'] = token;
-      const res = await fetch(`${svc.url}/optout/refresh`, { headers });
-      await res.arrayBuffer();
-      return res.status;
-    };
-    assert.equal(await get(), 401);
-    assert.equal(await get('bad'), 401);
-    assert.equal(await get('good'), 200);
-  } finally {
-    await svc.close();
-  }
+test('a body over 1 MiB gets 413 {"status":"client_error"}', async () => {
+  const url = `${service.url}/optout/replicate?identity_hash=${b64(randomBytes(32))}&advertising_id=${b64(randomBytes(32))}`;
+  assert.deepEqual(await answerBeforeBody(url, (1 << 20) + 1, { authorization: `Bearer ${keys.optout}` }), { status: 413, body: '{"status":"client_error"}' });
 });

@@ -2,6 +2,7 @@
  * `uid2 core --data DIR [--port N] [--host H] [--public-url URL] [--storage fs|azure]`: runs the
  * Core service (src/core) on a data set written by `uid2 init`. `--storage azure` reads the
  * stores from the container named by --container, with AZURE_STORAGE_CONNECTION_STRING.
+ * Config: DIR/core-config.json, overridden by environment variables named like its keys.
  */
 import { Command, Option } from 'commander';
 import { startCore } from '../../core/core-service.ts';
@@ -28,6 +29,7 @@ export function register(program: Command): void {
           storage: opts.storage,
           azureConnectionString: process.env.AZURE_STORAGE_CONNECTION_STRING,
           azureContainer: opts.container,
+          env: process.env,
           logger: true,
         });
         process.stdout.write(`core listening on ${core.url}\n`);

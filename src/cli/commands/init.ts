@@ -1,9 +1,10 @@
 /**
  * `uid2 init --out DIR [--buckets N] [--scope uid2|euid]`: writes a demo data set
- * (src/core/dataset) and prints the demo client's API key and secret, the only time they are shown.
+ * (src/core/dataset) and prints the demo client's API key and secret, the only time they are shown,
+ * and how to run an operator on it (`uid2 operator --data DIR` reads DIR/operator-config.json).
  */
 import { Command, Option } from 'commander';
-import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
+import { createDemoDataset, DEMO_CLIENT_FILE, OPERATOR_CONFIG_FILE, OPERATOR_KEY_FILE } from '../../core/dataset/index.ts';
 import { positiveInt } from '../option-parsers.ts';
 
 export function register(program: Command): void {
@@ -19,7 +20,8 @@ export function register(program: Command): void {
         `data set written to ${ds.dir}\n` +
           `api_key: ${ds.apiKey}\n` +
           `secret: ${ds.secret}\n` +
-          `(also in ${DEMO_CLIENT_FILE}; the operator key is in ${OPERATOR_KEY_FILE})\n`,
+          `(also in ${DEMO_CLIENT_FILE}; the operator key is in ${OPERATOR_KEY_FILE})\n` +
+          `run an operator on it: uid2 operator --data ${ds.dir} (its config is ${OPERATOR_CONFIG_FILE} there)\n`,
       );
     });
 }

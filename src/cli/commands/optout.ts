@@ -28,6 +28,7 @@ export function register(program: Command): void {
         port: opts.port,
         storage: opts.storage,
         coreContainer: opts.coreContainer,
+        env: process.env,
         logger: { level: process.env.LOG_LEVEL ?? 'info', serializers: requestLogSerializers },
       });
       service.app.log.info({ url: service.url, storage: opts.storage }, 'optout service listening');

@@ -19,7 +19,7 @@ import { ChildService } from './child-service.ts';
 import { uploadStores } from './dataset-upload.ts';
 import { freePort } from './free-port.ts';
 import { prepareStackAttestation, type StackAttestation } from './stack-attestation.ts';
-import { operatorEnv, patchCoreConfig } from './stack-config.ts';
+import { operatorEnv, patchServiceConfigs } from './stack-config.ts';
 
 export type { StackAttestation } from './stack-attestation.ts';
 
@@ -148,30 +148,37 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     if (storage === 'azure') await uploadStores(dir, connection!, CORE_CONTAINER);
 
     const storageArgs = ['--storage', storage];
+    // Core's URL is chosen first: OptOut checks the JWTs Core issues under it.
+    let coreUrl = `http://127.0.0.1:${await freePort()}`;
+    const plannedCoreUrl = coreUrl;
+    let optoutUrl = '';
+    const configure = () => patchServiceConfigs(dir, { optoutUrl, coreUrl, storeRefreshMs: refreshMs, extra: platform.coreConfig });
     const optout = await launch(started, healthTimeoutMs, async () => {
-      const optoutPort = await freePort();
+      optoutUrl = `http://127.0.0.1:${await freePort()}`;
+      await configure();
       return new ChildService({
         name: 'optout',
-        args: ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1', ...storageArgs],
-        url: `http://127.0.0.1:${optoutPort}`,
+        args: ['optout', '--data', dir, '--port', new URL(optoutUrl).port, '--host', '127.0.0.1', ...storageArgs],
+        url: optoutUrl,
         env: azureEnv,
         logFile: join(logs, 'optout.log'),
       });
     });
 
-    await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs, extra: platform.coreConfig });
+    let coreAttempts = 0;
     const core = await launch(started, healthTimeoutMs, async () => {
-      const corePort = await freePort();
-      const coreUrl = `http://127.0.0.1:${corePort}`;
+      if (coreAttempts++ > 0) coreUrl = `http://127.0.0.1:${await freePort()}`;
+      await configure();
       return new ChildService({
         name: 'core',
-        args: ['core', '--data', dir, '--port', String(corePort), '--host', '127.0.0.1', '--public-url', coreUrl, ...storageArgs, '--container', CORE_CONTAINER],
+        args: ['core', '--data', dir, '--port', new URL(coreUrl).port, '--host', '127.0.0.1', '--public-url', coreUrl, ...storageArgs, '--container', CORE_CONTAINER],
         url: coreUrl,
         env: azureEnv,
         logFile: join(logs, 'core.log'),
       });
     });
-    const coreUrl = core.url;
+    // Core had to move (its port was taken meanwhile): OptOut reads the new issuer on a restart.
+    if (coreUrl !== plannedCoreUrl) await optout.restart(healthTimeoutMs);
 
     const launches = Array.from({ length: count }, (_, i) => {
       let metricsPort = 0;

@@ -1,12 +1,15 @@
 /**
  * Configuration the local stack gives its services (spec operator-spec.md §11-§12,
  * attestation-azure.md §1): Core's config file gets the OptOut URL it hands to attested
- * operators, and each operator gets its attested-mode keys as environment variables (the
- * operator config layers environment variables named exactly like the keys over its files).
+ * operators; OptOut's gets Core's token keys and URLs, so it checks every operator call's
+ * attestation as Core does; both run with `enforce_jwt` on; each operator gets its attested-mode
+ * keys as environment variables (the operator config layers environment variables named exactly
+ * like the keys over its files).
  */
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CORE_CONFIG_FILE } from '../../core/dataset/index.ts';
+import { CORE_CONFIG_FILE, OPTOUT_CONFIG_FILE } from '../../core/dataset/index.ts';
 
 /** Core's metadata routes per operator config key (operator-spec.md §12.2). */
 export const CORE_METADATA_PATHS: Readonly<Record<string, string>> = {
@@ -38,19 +41,44 @@ const REFRESH_KEYS = [
 
 export interface CorePatch {
   readonly optoutUrl: string;
+  /** Core's own URL (JWT issuer and audience; `--public-url`). */
+  readonly coreUrl: string;
+  /** Where OptOut fetches Core's JWT key; default `<coreUrl>/.well-known/jwks.json`. */
+  readonly coreJwksUrl?: string;
   readonly storeRefreshMs: number;
   /** Further Core config keys, e.g. `maa_server_base_url` or `sgx_root_ca_pem_path` for simulators. */
   readonly extra?: Readonly<Record<string, string>>;
 }
 
-/** Rewrites the data set's Core config for this stack run (OptOut URL, polling, attestation). */
-export async function patchCoreConfig(dataDir: string, patch: CorePatch): Promise<void> {
-  const path = join(dataDir, CORE_CONFIG_FILE);
-  const config = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  config.optout_url = patch.optoutUrl;
-  config.store_refresh_ms = patch.storeRefreshMs;
-  Object.assign(config, patch.extra ?? {});
-  await writeFile(path, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>) : {};
+}
+
+async function writeJson(path: string, value: Record<string, unknown>): Promise<void> {
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+}
+
+/**
+ * Rewrites the data set's Core and OptOut configs for this stack run: URLs, polling, simulated
+ * attestation, `enforce_jwt` on in both, and OptOut given Core's token keys (a data set written
+ * before OptOut checked attestation has no OptOut config of its own).
+ */
+export async function patchServiceConfigs(dataDir: string, patch: CorePatch): Promise<void> {
+  const corePath = join(dataDir, CORE_CONFIG_FILE);
+  const core = await readJson(corePath);
+  Object.assign(core, { optout_url: patch.optoutUrl, core_public_url: patch.coreUrl, store_refresh_ms: patch.storeRefreshMs, enforce_jwt: true }, patch.extra ?? {});
+  await writeJson(corePath, core);
+  const optoutPath = join(dataDir, OPTOUT_CONFIG_FILE);
+  const optout = await readJson(optoutPath);
+  Object.assign(optout, {
+    att_token_enc_key: core.att_token_enc_key,
+    att_token_enc_salt: core.att_token_enc_salt,
+    core_public_url: patch.coreUrl,
+    optout_url: patch.optoutUrl,
+    core_jwks_url: patch.coreJwksUrl ?? null,
+    enforce_jwt: true,
+  });
+  await writeJson(optoutPath, optout);
 }
 
 export interface OperatorEnvOptions {

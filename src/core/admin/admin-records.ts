@@ -18,6 +18,8 @@ import { readJsonStore } from '../stores/store-reader.ts';
 import { writeJsonStore } from '../stores/store-writer.ts';
 
 export class AdminError extends Error {
+  readonly code = 'ERR_ADMIN';
+
   constructor(message: string) {
     super(message);
     this.name = 'AdminError';

@@ -1,7 +1,8 @@
 /**
  * The config files of a data set: the operator's local-mode config (keys of spec operator-spec.md
- * §11, shaped like the fixture `conf/local-config.json` but pointing at `/stores/...`), and Core's
- * config (spec attestation-azure.md §4, "Core-side config").
+ * §11, shaped like the fixture `conf/local-config.json` but pointing at `/stores/...`), Core's
+ * config (spec attestation-azure.md §4, "Core-side config") and OptOut's (the same attestation
+ * token keys as Core's, so OptOut checks operators' attestation as Core does).
  */
 import { randomBase64 } from './secret-key.ts';
 import { metadataPath, type StoreName } from '../stores/store-layout.ts';
@@ -75,5 +76,16 @@ export function coreConfig(): Record<string, unknown> {
     store_refresh_ms: 10_000,
     signed_url_ttl_seconds: 300,
     private_operators_get_public_stores: true,
+  };
+}
+
+/** OptOut's config for a data set whose Core config is `core`: Core's token keys and URLs. */
+export function optoutConfig(core: Record<string, unknown>): Record<string, unknown> {
+  return {
+    att_token_enc_key: core.att_token_enc_key,
+    att_token_enc_salt: core.att_token_enc_salt,
+    core_public_url: core.core_public_url,
+    optout_url: core.optout_url,
+    enforce_jwt: core.enforce_jwt,
   };
 }

@@ -9,7 +9,7 @@ import type { BlobStore } from '../../storage/blob-store.ts';
 import { FsBlobStore } from '../../storage/fs-blob-store.ts';
 import { writeJsonStore, writeRuntimeConfig, writeSaltSnapshot } from '../stores/store-writer.ts';
 import { FULL_BUCKET_COUNT } from '../../protocol/salt-bucket.ts';
-import { coreConfig, DEMO_RUNTIME_CONFIG, operatorConfig, type IdentityScopeName } from './config-files.ts';
+import { coreConfig, DEMO_RUNTIME_CONFIG, operatorConfig, optoutConfig, type IdentityScopeName } from './config-files.ts';
 import {
   CLIENT_ROLES,
   clientRecord,
@@ -36,6 +36,8 @@ export const DEMO_CLIENT_FILE = 'demo-client.json';
 export const OPERATOR_KEY_FILE = 'operator-key.txt';
 export const OPERATOR_CONFIG_FILE = 'operator-config.json';
 export const CORE_CONFIG_FILE = 'core-config.json';
+/** Read by OptOut (src/optout/optout-config.ts names the same file). */
+export const OPTOUT_CONFIG_FILE = 'optout-config.json';
 
 export interface DemoDatasetOptions {
   out: string;
@@ -118,7 +120,9 @@ export async function createDemoDataset(options: DemoDatasetOptions): Promise<De
   const publicKey = String(keypair.public_key);
   const subscriptionId = String(keypair.subscription_id);
   await writeFile(join(options.out, OPERATOR_CONFIG_FILE), json(operatorConfig(scope)));
-  await writeFile(join(options.out, CORE_CONFIG_FILE), json(coreConfig()), { mode: 0o600 });
+  const core = coreConfig();
+  await writeFile(join(options.out, CORE_CONFIG_FILE), json(core), { mode: 0o600 });
+  await writeFile(join(options.out, OPTOUT_CONFIG_FILE), json(optoutConfig(core)), { mode: 0o600 });
   await writeFile(
     join(options.out, DEMO_CLIENT_FILE),
     json({ api_key: client.key, secret: client.secret, cstg: { subscription_id: subscriptionId, public_key: publicKey } }),

@@ -4,13 +4,22 @@
  * protocol → operator type → token (RSA PKCS#1 v1.5 to the operator's key), expiry and JWTs.
  */
 import { constants, createPublicKey, publicEncrypt } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { attestationExpiryMs, type AttestationTokenCodec } from '../../attestation/attestation-token.ts';
 import { signOperatorJwt } from '../../attestation/operator-jwt.ts';
 import type { VerifierRegistry } from '../../attestation/verifier-registry.ts';
 import { decodeBase64 } from '../../protocol/base64.ts';
 import { operatorVersionOf } from '../app-version.ts';
-import { ATTEST_ERRORS, verifierFailureReply, type ErrorReply } from '../attest-failure.ts';
+import {
+  AttestationRejected,
+  AttestBadEncoding,
+  AttestBodyNotJson,
+  AttestInternalError,
+  AttestRequestMissing,
+  InvalidOperatorType,
+  ProtocolNotFound,
+  VerifierCrashed,
+} from '../core-errors.ts';
 import type { CoreConfig } from '../core-config.ts';
 import type { OperatorDirectory } from '../operator-directory.ts';
 import type { CoreSigningKey } from '../signing-key.ts';
@@ -27,10 +36,6 @@ export interface AttestRouteDeps {
 
 type Body = Record<string, unknown>;
 
-function fail(reply: FastifyReply, error: ErrorReply): FastifyReply {
-  return reply.code(error.code).send(error.body);
-}
-
 function parseBody(raw: unknown): Body | undefined {
   if (typeof raw !== 'string') return undefined;
   try {
@@ -46,15 +51,15 @@ export async function attestRoutes(app: FastifyInstance, deps: AttestRouteDeps):
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
-  app.post('/attest', { preHandler: requireOperator(deps.operators, ['OPERATOR', 'OPTOUT_SERVICE']) }, async (request, reply) => {
+  app.post('/attest', { onRequest: requireOperator(deps.operators, ['OPERATOR', 'OPTOUT_SERVICE']) }, async (request, reply) => {
     const { key, record } = callerOf(request);
     const body = parseBody(request.body);
-    if (body === undefined) return fail(reply, ATTEST_ERRORS.notJson);
+    if (body === undefined) throw new AttestBodyNotJson();
     const attestationRequest = body.attestation_request;
-    if (typeof attestationRequest !== 'string' || attestationRequest === '') return fail(reply, ATTEST_ERRORS.noRequest);
+    if (typeof attestationRequest !== 'string' || attestationRequest === '') throw new AttestRequestMissing();
 
     const verifier = deps.verifiers.get(record.protocol);
-    if (!verifier) return fail(reply, ATTEST_ERRORS.unknownProtocol);
+    if (!verifier) throw new ProtocolNotFound();
 
     let evidence: Buffer;
     let publicKey: Buffer;
@@ -62,7 +67,7 @@ export async function attestRoutes(app: FastifyInstance, deps: AttestRouteDeps):
       evidence = decodeBase64(attestationRequest);
       publicKey = decodeBase64(typeof body.public_key === 'string' ? body.public_key : '');
     } catch {
-      return fail(reply, ATTEST_ERRORS.badEncoding);
+      throw new AttestBadEncoding();
     }
 
     let result;
@@ -70,16 +75,16 @@ export async function attestRoutes(app: FastifyInstance, deps: AttestRouteDeps):
       result = await verifier.verify(evidence, publicKey);
     } catch (err) {
       request.log.warn({ protocol: record.protocol, err: (err as Error)?.message }, 'attestation verifier failed');
-      return fail(reply, ATTEST_ERRORS.verifierCrashed);
+      throw new VerifierCrashed();
     }
     if (!result.ok) {
       request.log.info({ protocol: record.protocol, failure: result.failure, site: record.siteId }, 'attestation rejected');
-      return fail(reply, verifierFailureReply(result.failure, result.detail));
+      throw new AttestationRejected(result.failure, result.detail);
     }
 
     if ('operator_type' in body) {
       const type = body.operator_type;
-      if (typeof type !== 'string' || type.toUpperCase() !== record.operatorType) return fail(reply, ATTEST_ERRORS.invalidType);
+      if (typeof type !== 'string' || type.toUpperCase() !== record.operatorType) throw new InvalidOperatorType();
     }
 
     const nowMs = deps.now();
@@ -118,7 +123,7 @@ export async function attestRoutes(app: FastifyInstance, deps: AttestRouteDeps):
       });
     } catch {
       // Typically a public key that is not an RSA SPKI: upstream answers the same 500.
-      return fail(reply, ATTEST_ERRORS.internal);
+      throw new AttestInternalError();
     }
   });
 }

@@ -4,11 +4,12 @@
  * links. Sites, keypairs, services and service links are for public operators only upstream
  * (403 otherwise) unless the config lets private operators have them.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AttestationHeaderOptions } from '../../attestation/attestation-headers.ts';
 import type { Role } from '../../auth/index.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { CoreConfig } from '../core-config.ts';
+import { PublicOperatorsOnly, RefreshFailed, RuntimeConfigUnavailable, type CoreError } from '../core-errors.ts';
 import { activeCloudKey, parseCloudKeys, withSignedLocations } from '../metadata-links.ts';
 import type { OperatorDirectory } from '../operator-directory.ts';
 import type { StoreName } from '../stores/store-layout.ts';
@@ -43,8 +44,8 @@ const ROUTES: readonly MetadataRoute[] = [
   { url: '/operators/refresh', store: 'operators', what: 'operator', role: 'OPTOUT_SERVICE' },
 ];
 
-function refreshError(reply: FastifyReply, what: string): FastifyReply {
-  return reply.code(500).send({ status: 'error', message: `error processing ${what} refresh` });
+function refreshFailed(what: string): CoreError {
+  return new RefreshFailed(`error processing ${what} refresh`);
 }
 
 export async function metadataRoutes(app: FastifyInstance, deps: MetadataRouteDeps): Promise<void> {
@@ -57,14 +58,17 @@ export async function metadataRoutes(app: FastifyInstance, deps: MetadataRouteDe
   }
 
   for (const route of ROUTES) {
-    app.get(route.url, { preHandler: guard(route.role ?? 'OPERATOR') }, async (request, reply) => {
+    app.get(route.url, { onRequest: guard(route.role ?? 'OPERATOR') }, async (request, reply) => {
       const { record } = callerOf(request);
       if (route.publicOnly && record.operatorType !== 'PUBLIC' && !deps.config.privateOperatorsGetPublicStores) {
-        return reply.code(403).send({ status: 'error', message: `endpoint ${route.url} is for public operators only` });
+        throw new PublicOperatorsOnly(`endpoint ${route.url} is for public operators only`);
       }
+      const metadata = await readMetadata(deps.blobs, route.store).catch((err: unknown) => {
+        request.log.warn({ store: route.store, err: (err as Error)?.message }, 'metadata refresh failed');
+        throw refreshFailed(route.what);
+      });
+      if (metadata === undefined) throw refreshFailed(route.what);
       try {
-        const metadata = await readMetadata(deps.blobs, route.store);
-        if (metadata === undefined) return refreshError(reply, route.what);
         const served = await withSignedLocations(deps.blobs, metadata, {
           ttlSeconds: deps.config.signedUrlTtlSeconds,
           encryptWith: await encryptionKeyFor(request),
@@ -72,21 +76,21 @@ export async function metadataRoutes(app: FastifyInstance, deps: MetadataRouteDe
         return reply.type('application/json').send(served);
       } catch (err) {
         request.log.warn({ store: route.store, err: (err as Error)?.message }, 'metadata refresh failed');
-        return refreshError(reply, route.what);
+        throw refreshFailed(route.what);
       }
     });
   }
 
   // Runtime config is served inline and, as upstream, without the attestation check.
-  app.get('/operator/config', { preHandler: requireOperator(deps.operators, ['OPERATOR']) }, async (request, reply) => {
+  app.get('/operator/config', { onRequest: requireOperator(deps.operators, ['OPERATOR']) }, async (_request, reply) => {
     const metadata = await readMetadata(deps.blobs, 'runtime_config').catch(() => undefined);
-    if (metadata === undefined) return reply.code(500).send({ status: 'error', message: 'Failed to retrieve configuration' });
+    if (metadata === undefined) throw new RuntimeConfigUnavailable();
     return reply.type('application/json').send(metadata);
   });
 
   // Inline keys of the caller's site (spec §12.2). Upstream answers 500 when the site has none;
   // an empty list lets operators that do not use encrypted files poll it harmlessly.
-  app.get('/cloud_encryption_keys/retrieve', { preHandler: guard('OPERATOR') }, async (request, reply) => {
+  app.get('/cloud_encryption_keys/retrieve', { onRequest: guard('OPERATOR') }, async (request, reply) => {
     try {
       const { records } = await readJsonStore(deps.blobs, 'cloud_encryption_keys');
       const siteId = callerOf(request).record.siteId;
@@ -96,7 +100,7 @@ export async function metadataRoutes(app: FastifyInstance, deps: MetadataRouteDe
       });
       return reply.type('application/json').send({ cloud_encryption_keys: mine });
     } catch {
-      return refreshError(reply, 'cloud encryption keys');
+      throw refreshFailed('cloud encryption keys');
     }
   });
 }

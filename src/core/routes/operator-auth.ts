@@ -1,14 +1,14 @@
 /**
  * Bearer-key authentication of operators (upstream `AuthMiddleware` with operator keys) and the
- * attestation checks of metadata routes (`AttestationMiddleware`, src/attestation). Both answer
- * 401 `{"status":"unauthorized"}` on failure, as a preHandler, so handlers only run for callers
- * that passed.
+ * attestation checks of metadata routes (`AttestationMiddleware`, src/attestation). Both fail with
+ * 401 `{"status":"unauthorized"}`, as `onRequest` hooks: they run before a byte of the body is
+ * read (issue 14 §1), and handlers only run for callers that passed.
  */
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { parseBearer, type OperatorRecord, type Role } from '../../auth/index.ts';
 import { verifyAttestationHeaders, type AttestationHeaderOptions } from '../../attestation/attestation-headers.ts';
 import type { OperatorDirectory } from '../operator-directory.ts';
-import { UNAUTHORIZED } from '../attest-failure.ts';
+import { Unauthorized } from '../core-errors.ts';
 
 export interface AuthenticatedOperator {
   readonly key: string;
@@ -24,23 +24,19 @@ export function callerOf(request: FastifyRequest): AuthenticatedOperator {
   return caller;
 }
 
-async function deny(reply: FastifyReply): Promise<void> {
-  await reply.code(UNAUTHORIZED.code).send(UNAUTHORIZED.body);
-}
-
-export function requireOperator(directory: OperatorDirectory, roles: readonly Role[]): preHandlerAsyncHookHandler {
-  return async (request, reply) => {
+export function requireOperator(directory: OperatorDirectory, roles: readonly Role[]): onRequestAsyncHookHandler {
+  return async (request) => {
     const key = parseBearer(request.headers.authorization);
     const record = directory.current.authorize(key, roles);
-    if (key === undefined || record === undefined) return deny(reply);
+    if (key === undefined || record === undefined) throw new Unauthorized();
     callers.set(request, { key, record });
   };
 }
 
-export function requireAttestation(options: AttestationHeaderOptions, roles: readonly Role[]): preHandlerAsyncHookHandler {
-  return async (request, reply) => {
+export function requireAttestation(options: AttestationHeaderOptions, roles: readonly Role[]): onRequestAsyncHookHandler {
+  return async (request) => {
     const { key, record } = callerOf(request);
     const check = await verifyAttestationHeaders(request.headers, { key, keyHash: record.keyHash, protocol: record.protocol }, roles, options);
-    if (!check.ok) return deny(reply);
+    if (!check.ok) throw new Unauthorized();
   };
 }

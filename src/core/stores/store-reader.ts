@@ -6,6 +6,8 @@ import type { BlobStore } from '../../storage/blob-store.ts';
 import { METADATA_KEYS, metadataPath, pathOfLocation, type JsonArrayStore, type StoreName } from './store-layout.ts';
 
 export class StoreReadError extends Error {
+  readonly code = 'ERR_STORE_READ';
+
   constructor(message: string) {
     super(message);
     this.name = 'StoreReadError';

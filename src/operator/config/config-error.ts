@@ -1,7 +1,2 @@
-/** A configuration that cannot be used; the message says which key and why (never its value if secret). */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** The operator's config errors are the shared `ConfigError` (src/config), re-exported where the operator has always found it. */
+export { ConfigError } from '../../config/config-error.ts';

@@ -3,17 +3,13 @@
  * built-in default. Upstream snake_case names stop here and in `operator-config.ts`; the rest of
  * the operator sees the typed camelCase `OperatorConfig`.
  */
-export type ConfigKind = 'string' | 'int' | 'bool';
+import { boolKey, intKey, stringKey, type ConfigKeyDescriptor, type RawConfigOf } from '../../config/config-keys.ts';
 
-export interface ConfigKeyDescriptor {
-  readonly kind: ConfigKind;
-  /** Built-in default; `null` = unset. */
-  readonly default: string | number | boolean | null;
-}
+export type { ConfigKeyDescriptor, ConfigKind } from '../../config/config-keys.ts';
 
-const str = (d: string | null = null): ConfigKeyDescriptor => ({ kind: 'string', default: d });
-const int = (d: number | null = null): ConfigKeyDescriptor => ({ kind: 'int', default: d });
-const bool = (d: boolean): ConfigKeyDescriptor => ({ kind: 'bool', default: d });
+const str = stringKey;
+const int = intKey;
+const bool = (d: boolean): ConfigKeyDescriptor => boolKey(d);
 
 export const CONFIG_KEYS = {
   // identity and tokens (spec §6, §7, §11)
@@ -102,7 +98,7 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, ConfigKeyDescriptor>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
-export type RawConfig = Partial<Record<ConfigKey, string | number | boolean | null>>;
+export type RawConfig = RawConfigOf<typeof CONFIG_KEYS>;
 
 export function isConfigKey(name: string): name is ConfigKey {
   return Object.hasOwn(CONFIG_KEYS, name);

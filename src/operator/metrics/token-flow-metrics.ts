@@ -80,6 +80,7 @@ export class TokenFlowMetrics {
   private readonly expiredOnRefresh: BoundLabels<CounterSeries>;
   private readonly tcfUsage: BoundLabels<CounterSeries>;
   private readonly rawUidVersions: BoundLabels<CounterSeries>;
+  private readonly logouts: BoundLabels<CounterSeries>;
 
   constructor(registry: Registry) {
     this.responses = boundCounter(registry, 'uid2_token_response_status_count_total', 'Counter for token response statuses', [
@@ -108,6 +109,13 @@ export class TokenFlowMetrics {
     ]);
     this.tcfUsage = boundCounter(registry, 'uid2_token_generate_tcf_usage_total', 'Counter for token generate tcf usage', ['api_contact']);
     this.rawUidVersions = boundCounter(registry, 'uid2_raw_uid_version_total', 'counter for raw UID version', ['version']);
+    // Ours: upstream counts no logout outcome (its write failure is a bare 500).
+    this.logouts = boundCounter(registry, 'uid2_token_logout_total', 'Logout answers by site and outcome (success, optout_write_failed)', ['site_id', 'status']);
+  }
+
+  /** One `/v2/token/logout` outcome: the opt-out written, or the OptOut service did not take it. */
+  logout(siteId: number, status: 'success' | 'optout_write_failed'): void {
+    this.logouts.get(String(siteId), status).inc();
   }
 
   /** One token endpoint outcome (generate, refresh, CSTG); upstream records nothing without a site. */

@@ -3,6 +3,8 @@
  * `POST <optout_api_uri>?identity_hash=<b64 FLH>&advertising_id=<b64 raw UID>` with the operator
  * key as bearer, `UID-Instance-Id`, optional `UID-Trace-Id`, JSON body of the raw identity fields.
  * HTTP 200 is success; anything else, or no `optout_api_uri`, is a failure (the route answers 500).
+ * An attested operator also sends its attestation (`Attestation-Token` and the opt-out JWT), which
+ * OptOut checks on every operator call as Core does (issue 14 §2).
  */
 import { randomBytes } from 'node:crypto';
 
@@ -20,6 +22,8 @@ export interface OptOutWriter {
 }
 
 export class OptOutWriteError extends Error {
+  readonly code = 'ERR_OPTOUT_WRITE';
+
   constructor(message: string) {
     super(message);
     this.name = 'OptOutWriteError';
@@ -31,6 +35,8 @@ export interface HttpOptOutWriterOptions {
   readonly operatorKey: string | undefined;
   readonly instanceIdPrefix: string;
   readonly timeoutMs?: number;
+  /** Attested mode: the current attestation headers (attesting first when needed). */
+  readonly attestationHeaders?: () => Promise<Record<string, string>>;
 }
 
 export class HttpOptOutWriter implements OptOutWriter {
@@ -49,6 +55,13 @@ export class HttpOptOutWriter implements OptOutWriter {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'UID-Instance-Id': this.instanceId };
     if (this.o.operatorKey) headers.Authorization = `Bearer ${this.o.operatorKey}`;
     if (r.traceId) headers['UID-Trace-Id'] = r.traceId;
+    if (this.o.attestationHeaders) {
+      try {
+        Object.assign(headers, await this.o.attestationHeaders());
+      } catch {
+        throw new OptOutWriteError('not attested');
+      }
+    }
     const body: Record<string, string> = {};
     if (r.email !== undefined) body.email = r.email;
     if (r.phone !== undefined) body.phone = r.phone;

@@ -7,9 +7,10 @@ import { firstLevelHash } from '../../protocol/first-level-hash.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { IdentityScope } from '../../protocol/identity-kinds.ts';
 import type { Identity } from '../../protocol/identity-input.ts';
-import { ClientError, InvalidToken, Messages, NoActiveKey } from '../errors.ts';
+import { ClientError, InvalidToken, Messages, NoActiveKey, UnknownError } from '../errors.ts';
 import { callerOf, defineRoute, type RouteInput, type RouteSpec } from '../http/route.ts';
 import { v2Envelope, type V2Payload } from '../http/v2-envelope.ts';
+import { OptOutWriteError, type OptOutRequest } from '../optout/optout-writer.ts';
 import { siteOfKey } from '../stores/key-selection.ts';
 import { readIdentityInput, requireIdentity } from '../tokens/identity-request.ts';
 import { PrivacyBits, currentRawUidFor, identityBodyJson, issueIdentity } from '../tokens/identity-tokens.ts';
@@ -111,6 +112,25 @@ function validate(input: RouteInput<V2Payload>): string {
   return JSON.stringify({ status: 'success', body: matches });
 }
 
+/**
+ * Writes a logout's opt-out (spec §10.3). Upstream fails the request with a bare 500 when the
+ * OptOut service does not take it (`handleLogoutAsyncV2`: `rc.fail(500)`); here the same HTTP 500 is
+ * the catalogue's `unknown` error, counted as `uid2_token_logout_total{status="optout_write_failed"}`.
+ */
+async function writeOptOut(input: RouteInput<V2Payload>, request: OptOutRequest): Promise<void> {
+  const { deps } = input;
+  const siteId = callerOf(input).siteId;
+  try {
+    await deps.optOutWriter.write(request);
+  } catch (err) {
+    if (!(err instanceof OptOutWriteError)) throw err;
+    deps.metrics.tokens.logout(siteId, 'optout_write_failed');
+    deps.logger.warn({ reason: err.message }, 'logout: the opt-out service did not take the opt-out');
+    throw new UnknownError(Messages.optOutWriteFailed);
+  }
+  deps.metrics.tokens.logout(siteId, 'success');
+}
+
 /** `/v2/token/logout` (spec §4.9): the opt-out goes to the OptOut service. */
 async function logout(input: RouteInput<V2Payload>): Promise<string> {
   const { deps, view, head } = input;
@@ -121,7 +141,7 @@ async function logout(input: RouteInput<V2Payload>): Promise<string> {
   const now = deps.clock.now();
   const flh = flhOf(input, parsed.identity, now);
   const advertisingId = currentRawUidFor(deps, view, flh, parsed.identity.type, now);
-  await deps.optOutWriter.write({
+  await writeOptOut(input, {
     identityHash: flh,
     advertisingId,
     email: optionalString(payload, 'email'),

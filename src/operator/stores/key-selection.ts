@@ -24,6 +24,8 @@ export function activeKey(keys: KeysetKeySnapshot, keysetId: number, nowMs: numb
 }
 
 export class AmbiguousDefaultKeysetError extends Error {
+  readonly code = 'ERR_AMBIGUOUS_DEFAULT_KEYSET';
+
   constructor(siteId: number) {
     super(`site ${siteId} has more than one enabled default keyset`);
     this.name = 'AmbiguousDefaultKeysetError';

@@ -33,7 +33,9 @@ const HAS_PREVIOUS_SALT = 2;
 const HAS_CURRENT_KEY = 4;
 const HAS_PREVIOUS_KEY = 8;
 
-class LineError extends Error {}
+class LineError extends Error {
+  readonly code = 'ERR_SALT_LINE';
+}
 
 /** A table as plain bytes and typed arrays, to hand it between threads (`SaltTable.fromParts`). */
 export interface SaltTableParts {

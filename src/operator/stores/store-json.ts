@@ -3,6 +3,8 @@
  * match fails its load with a message naming the record and field, never a value (some are secrets).
  */
 export class StoreFormatError extends Error {
+  readonly code = 'ERR_STORE_FORMAT';
+
   constructor(message: string) {
     super(message);
     this.name = 'StoreFormatError';

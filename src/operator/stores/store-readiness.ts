@@ -7,6 +7,8 @@ import type { OperatorStores } from './operator-stores.ts';
 import { areAllSaltsExpired } from './salt-store.ts';
 
 export class StoreReadinessError extends Error {
+  readonly code = 'ERR_STORE_READINESS';
+
   constructor(message: string) {
     super(message);
     this.name = 'StoreReadinessError';

@@ -27,6 +27,8 @@ export interface StoreSource {
 }
 
 export class StoreSourceError extends Error {
+  readonly code = 'ERR_STORE_SOURCE';
+
   constructor(message: string) {
     super(message);
     this.name = 'StoreSourceError';
@@ -52,7 +54,8 @@ export class LocalStoreSource implements StoreSource {
 
   async metadata(store: StoreName): Promise<unknown> {
     const path = this.paths[store];
-    if (path === undefined) throw new StoreSourceError(`no ${store}_metadata_path configured`);
+    // Names the flag: local mode's store paths come from the operator config (`--config FILE`).
+    if (path === undefined) throw new StoreSourceError(`no ${store}_metadata_path configured (give the operator config with --config FILE)`);
     const bytes = await this.content(path);
     try {
       return JSON.parse(bytes.toString('utf8'));

@@ -34,6 +34,8 @@ export interface Attestation {
 }
 
 export class AttestationError extends Error {
+  readonly code = 'ERR_ATTESTATION';
+
   constructor(
     readonly outcome: Exclude<AttestOutcome, 'success'>,
     message: string,

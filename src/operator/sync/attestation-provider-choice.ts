@@ -22,6 +22,8 @@ export class NoAttestationProvider implements AttestationProvider {
 }
 
 export class UnsupportedPlatformError extends Error {
+  readonly code = 'ERR_UNSUPPORTED_PLATFORM';
+
   constructor(platform: string) {
     super(`enclave_platform "${platform}" is not supported by this operator (use an empty value, azure-cc or azure-sgx)`);
     this.name = 'UnsupportedPlatformError';

@@ -17,6 +17,8 @@ import { responseBytes } from './response-body.ts';
 export type Audience = 'core' | 'optout';
 
 export class DownloadError extends Error {
+  readonly code = 'ERR_DOWNLOAD';
+
   constructor(message: string, readonly status?: number) {
     super(message);
     this.name = 'DownloadError';
@@ -41,6 +43,14 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** `Attestation-Token` and the audience's `Attestation-JWT` (the Core JWT, or the opt-out JWT towards OptOut). */
+export function attestationHeaders(attestation: Attestation, audience: Audience): Record<string, string> {
+  const jwt = audience === 'core' ? attestation.coreJwt : attestation.optoutJwt;
+  const headers: Record<string, string> = { 'Attestation-Token': attestation.token };
+  if (jwt !== undefined) headers['Attestation-JWT'] = jwt;
+  return headers;
+}
+
 export class AttestedFetcher {
   constructor(private readonly o: AttestedFetcherOptions) {}
 
@@ -51,14 +61,12 @@ export class AttestedFetcher {
   async getJson(target: string | ((attestation: Attestation) => string), audience: Audience): Promise<unknown> {
     const attestation = await this.o.attestation.ensureAttested();
     const url = typeof target === 'string' ? target : target(attestation);
-    const jwt = audience === 'core' ? attestation.coreJwt : attestation.optoutJwt;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.o.operatorKey}`,
-      'Attestation-Token': attestation.token,
+      ...attestationHeaders(attestation, audience),
       'X-UID2-AppVersion': appVersionHeader(this.o.identity),
       'UID-Instance-Id': this.o.identity.instanceId,
     };
-    if (jwt !== undefined) headers['Attestation-JWT'] = jwt;
     if (this.o.encryptedFiles) headers.Encrypted = 'true';
     const response = await this.send(url, headers);
     if (response.status === 401) this.o.attestation.invalidate();

@@ -20,7 +20,7 @@ import { STORE_LABELS } from '../stores/store-labels.ts';
 import type { StoreSource } from '../stores/store-source.ts';
 import { attestationProviderFor } from './attestation-provider-choice.ts';
 import { AttestationClient } from './attestation-client.ts';
-import { AttestedFetcher } from './attested-fetcher.ts';
+import { AttestedFetcher, attestationHeaders } from './attested-fetcher.ts';
 import { CoreStoreSource, optOutMetadataUrl } from './core-store-source.ts';
 import { EncryptedStoreSource } from './encrypted-store-source.ts';
 import { createOperatorIdentity, type OperatorIdentity } from './operator-identity.ts';
@@ -46,6 +46,8 @@ export interface AttestedSyncDeps {
 }
 
 export class AttestedSyncConfigError extends Error {
+  readonly code = 'ERR_ATTESTED_SYNC_CONFIG';
+
   constructor(message: string) {
     super(message);
     this.name = 'AttestedSyncConfigError';
@@ -93,6 +95,11 @@ export class AttestedSync extends StoreRefresher {
       staleAfterMs: hours(parts.config.storeRefreshStaleShutdownHours),
       lastSuccess: () => this.lastSuccessTimes(),
     });
+  }
+
+  /** The attestation headers of a call to OptOut (the logout's opt-out write), attesting first when needed. */
+  async optOutAttestationHeaders(): Promise<Record<string, string>> {
+    return attestationHeaders(await this.attestation.ensureAttested(), 'optout');
   }
 
   /** Epoch ms of each store's last successful refresh, opt-out included. */

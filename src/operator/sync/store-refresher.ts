@@ -26,6 +26,8 @@ export interface StoreRefresherOptions {
 }
 
 export class StoreLoadError extends Error {
+  readonly code = 'ERR_STORE_LOAD';
+
   constructor(store: string, reason: string) {
     super(`cannot load store "${store}": ${reason}`);
     this.name = 'StoreLoadError';

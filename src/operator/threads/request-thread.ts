@@ -70,6 +70,7 @@ const deps: OperatorDeps = {
     uri: config.optoutApiUri,
     operatorKey: config.coreApiToken,
     instanceIdPrefix: config.uidInstanceIdPrefix,
+    attestationHeaders: setup.attested ? () => call<Record<string, string>>({ what: 'attestation-headers' }) : undefined,
   }),
   saltExpiry: new SaltExpiryPolicy({
     logger,

@@ -3,20 +3,20 @@
  * (operator-spec.md §12.2) `{version, generated, optout_logs:[{type, from, to, location}]}`,
  * each location a time-limited download link from the `BlobStore`. The delta in progress is
  * published first, so every opt-out acknowledged before this request is in the listing.
- * Attestation checks (token/JWT) attach as `attest`, an extra preHandler run after the key check.
+ * The caller's key and attestation are checked before anything else (`operator-auth.ts`).
  */
-import type { FastifyInstance, FastifyBaseLogger, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyBaseLogger } from 'fastify';
 import type { KeyIndex, OperatorRecord } from '../../auth/index.ts';
 import type { BlobStore } from '../../storage/blob-store.ts';
 import type { OptOutLog } from '../optout-log.ts';
-import { requireOperatorRole } from '../operator-auth.ts';
+import { attestedOperator, type OperatorAttestation } from '../operator-auth.ts';
 
 export interface RefreshRouteDeps {
   readonly log: OptOutLog;
   readonly store: BlobStore;
   readonly keys: () => KeyIndex<OperatorRecord>;
   readonly signedUrlTtlS: number;
-  readonly attest?: preHandlerAsyncHookHandler;
+  readonly attestation: OperatorAttestation;
   readonly now?: () => number;
 }
 
@@ -30,9 +30,8 @@ async function publishQuietly(log: OptOutLog, logger: FastifyBaseLogger): Promis
 }
 
 export async function refreshRoutes(app: FastifyInstance, deps: RefreshRouteDeps): Promise<void> {
-  const preHandler = [requireOperatorRole(deps.keys, ['OPERATOR', 'OPTOUT']), ...(deps.attest ? [deps.attest] : [])];
   const now = deps.now ?? Date.now;
-  app.get('/optout/refresh', { preHandler }, async (request, reply) => {
+  app.get('/optout/refresh', { onRequest: attestedOperator(deps.keys, deps.attestation, ['OPERATOR', 'OPTOUT']) }, async (request, reply) => {
     await publishQuietly(deps.log, request.log);
     const { version, entries } = deps.log.entries();
     const optoutLogs = await Promise.all(

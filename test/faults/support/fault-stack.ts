@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ChildService } from '../../../src/cli/stack/child-service.ts';
 import type { RunningStack } from '../../../src/cli/stack/local-stack.ts';
 import { freePort } from '../../../src/cli/stack/free-port.ts';
-import { operatorEnv, patchCoreConfig } from '../../../src/cli/stack/stack-config.ts';
+import { operatorEnv, patchServiceConfigs } from '../../../src/cli/stack/stack-config.ts';
 import { Uid2Client } from '../../../src/client/uid2-client.ts';
 import { createDemoDataset, OPERATOR_CONFIG_FILE, type DemoDataset } from '../../../src/core/dataset/index.ts';
 import { eventually, metricOf } from '../../e2e/stack-support.ts';
@@ -57,11 +57,17 @@ export async function startFaultStack(o: FaultStackOptions = {}): Promise<FaultS
       return s;
     };
     const optoutPort = await freePort();
-    const optout = service('optout', ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1'], optoutPort);
-    await optout.waitHealthy(HEALTH_TIMEOUT_MS);
     const corePort = await freePort();
     proxy = await startFaultProxy(corePort);
-    await patchCoreConfig(dir, { optoutUrl: optout.url, storeRefreshMs: refreshMs });
+    // OptOut fetches Core's JWT key directly, not through the faults.
+    await patchServiceConfigs(dir, {
+      optoutUrl: `http://127.0.0.1:${optoutPort}`,
+      coreUrl: proxy.url,
+      coreJwksUrl: `http://127.0.0.1:${corePort}/.well-known/jwks.json`,
+      storeRefreshMs: refreshMs,
+    });
+    const optout = service('optout', ['optout', '--data', dir, '--port', String(optoutPort), '--host', '127.0.0.1'], optoutPort);
+    await optout.waitHealthy(HEALTH_TIMEOUT_MS);
     const core = service('core', ['core', '--data', dir, '--port', String(corePort), '--host', '127.0.0.1', '--public-url', proxy.url], corePort);
     await core.waitHealthy(HEALTH_TIMEOUT_MS);
     const port = await freePort();
