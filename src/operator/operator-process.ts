@@ -4,7 +4,8 @@
  * answer on the port (threads/request-threads.ts). The process itself answers only the metrics
  * port, merged from every thread.
  */
-import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/limits.ts';
+import type { ServerLimits } from '../http/server-limits.ts';
+import { MAX_REQUEST_BODY_SIZE } from './http/pipeline.ts';
 import { createOperator, serveOperator, type OperatorOptions, type RunningOperator } from './operator-service.ts';
 import { RequestThreads } from './threads/request-threads.ts';
 
@@ -18,6 +19,18 @@ export interface ThreadedOperator extends RunningOperator {
   readonly threads: RequestThreads;
 }
 
+/**
+ * One thread's share of the process's limits: the body budget and the connection cap are split
+ * evenly (each thread keeps room for one largest body); the timeouts hold for every thread.
+ */
+export function perThread(limits: ServerLimits, threads: number): ServerLimits {
+  return {
+    ...limits,
+    maxBufferedBodyBytes: Math.max(MAX_REQUEST_BODY_SIZE, Math.floor(limits.maxBufferedBodyBytes / threads)),
+    maxConnections: Math.max(1, Math.floor(limits.maxConnections / threads)),
+  };
+}
+
 export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise<ThreadedOperator> {
   const op = await createOperator({ ...o, sharedStores: true });
   const { config, stores, health, metrics, logger } = op.deps;
@@ -26,7 +39,7 @@ export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise
     sources: { files: o.files, env: o.env, flags: o.flags },
     host: config.host,
     port: config.port,
-    limits: o.limits ?? DEFAULT_SERVER_LIMITS,
+    limits: perThread(o.limits ?? config.serverLimits, o.threads),
     stores,
     health,
     metrics,

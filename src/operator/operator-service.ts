@@ -10,7 +10,7 @@ import type { ConfigSources } from './config/config-layers.ts';
 import { loadOperatorConfig, type OperatorConfig } from './config/operator-config.ts';
 import { systemClock, type Clock, type OperatorDeps } from './deps.ts';
 import { ClientVersionMetrics } from './http/client-version.ts';
-import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './http/limits.ts';
+import type { ServerLimits } from '../http/server-limits.ts';
 import { Pipeline } from './http/pipeline.ts';
 import { ReplayGuard, type ReplayChecker } from './http/replay-guard.ts';
 import { OperatorServer } from './http/server.ts';
@@ -49,7 +49,7 @@ export interface OperatorOptions extends ConfigSources {
   readonly source?: StoreSource;
   /** Replaces this process's replay guard (one shared by several). */
   readonly replay?: ReplayChecker;
-  /** The HTTP server's limits (limits.ts). */
+  /** The HTTP server's limits (src/http/server-limits.ts); default: the config's `http_*` keys. */
   readonly limits?: ServerLimits;
   /** Process exit for the shutdown rules (tests); default logs and calls `process.exit`. */
   readonly exit?: ExitFn;
@@ -144,7 +144,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 /** Serves `op` on `port`/`host` (its config's when not given); the health check then reports the server up. */
 export async function listenOperator(op: Operator, o: { port?: number; host?: string; limits?: ServerLimits } = {}): Promise<ListeningOperator> {
   const { config, health, logger } = op.deps;
-  const server = new OperatorServer({ pipeline: op.pipeline, limits: o.limits ?? DEFAULT_SERVER_LIMITS, logger });
+  const server = new OperatorServer({ pipeline: op.pipeline, limits: o.limits ?? config.serverLimits, logger });
   const port = await server.listen(o.port ?? config.port, o.host ?? config.host);
   health.set('http-server', true);
   return { server, port };

@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { decodeAdvertisingToken } from '../../src/protocol/advertising-token.ts';
 import { decodeResponseEnvelope, encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 import { ClientVersionMetrics } from '../../src/operator/http/client-version.ts';
-import { DEFAULT_SERVER_LIMITS } from '../../src/operator/http/limits.ts';
+import { DEFAULT_SERVER_LIMITS } from '../../src/http/server-limits.ts';
 import { Pipeline } from '../../src/operator/http/pipeline.ts';
 import { ReplayGuard } from '../../src/operator/http/replay-guard.ts';
 import { defineRoute, noBody } from '../../src/operator/http/route.ts';
@@ -167,7 +167,7 @@ test('a client that drops the connection mid-body (FIN or RST) leaves the server
   const ok = await op.send({ method: 'POST', url: '/v2/token/generate', headers: auth, payload: envelope({ email: 'user@example.com' }) });
   assert.equal(ok.statusCode, 200);
   await new Promise((r) => setTimeout(r, 50));
-  assert.equal(op.server.budget.bytesHeld, 0, 'no body bytes held for abandoned requests');
+  assert.equal(op.server.budget.inUse, 0, 'no body bytes held for abandoned requests');
 });
 
 test('shutdown drains: an open request finishes and its connection closes after it, idle ones at once, new ones are refused', async () => {

@@ -19,6 +19,7 @@ export interface ServiceProcess {
 /** `uid2 core` prints `core listening on URL`; `uid2 optout` logs `"url":"URL"` (at LOG_LEVEL info). */
 export const LISTENING = {
   core: /core listening on (http:\/\/\S+)/,
+  operator: /operator listening on (http:\/\/[^\s,]+)/,
   optout: /"url":"(http:\/\/[^"]+)"/,
 } as const;
 

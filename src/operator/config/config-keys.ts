@@ -4,6 +4,7 @@
  * the operator sees the typed camelCase `OperatorConfig`.
  */
 import { boolKey, intKey, stringKey, type ConfigKeyDescriptor, type RawConfigOf } from '../../config/config-keys.ts';
+import { SERVER_LIMIT_KEYS } from '../../http/server-limits.ts';
 
 export type { ConfigKeyDescriptor, ConfigKind } from '../../config/config-keys.ts';
 
@@ -86,6 +87,12 @@ export const CONFIG_KEYS = {
   pod_termination_file: str('/app/pod_terminating/pod_terminating'),
   // Not upstream: on SIGTERM, /ops/healthcheck answers 503 this long before the server closes (0 = off).
   shutdown_drain_ms: int(0),
+  // HTTP server limits (issue 14, src/http/server-limits.ts); the body budget and the connection
+  // cap are the process's, shared out evenly among its request threads; the budget leaves room
+  // for sixteen of the identity maps' 1 MiB bodies at once
+  ...SERVER_LIMIT_KEYS,
+  http_max_connections: int(10_000),
+  http_max_buffered_body_bytes: int(16 << 20),
   // request threads (issue 16): upstream's verticle count names the thread count; unset = the CPUs
   service_instances: int(),
   request_thread_stall_ms: int(5000),

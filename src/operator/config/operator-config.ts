@@ -3,6 +3,7 @@
  * Validation fails with one message naming the key, e.g. lifetimes out of order (spec §7.6).
  */
 import { IdentityScope, parseScope, type IdentityEnvironmentName } from '../../protocol/identity-kinds.ts';
+import { serverLimitsFrom, type ServerLimits } from '../../http/server-limits.ts';
 import type { RawConfig } from './config-keys.ts';
 import { ConfigError } from './config-error.ts';
 import { layerConfig, type ConfigSources } from './config-layers.ts';
@@ -80,6 +81,8 @@ export interface OperatorConfig {
   readonly podTermination: { readonly file: string | undefined; readonly checkIntervalMs: number };
   /** On close: health answers 503 and the server keeps serving this long first, so load balancers move away. */
   readonly shutdownDrainMs: number;
+  /** The HTTP server's timeouts and caps (src/http/server-limits.ts), for the whole process. */
+  readonly serverLimits: ServerLimits;
   /** Request threads (`service_instances`); undefined: the CPUs the process may use. */
   readonly serviceInstances: number | undefined;
   /** A request thread whose event loop does not turn for this long is replaced. */
@@ -262,6 +265,7 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
       checkIntervalMs: positive(raw, 'pod_termination_check_interval') ?? 3000,
     }),
     shutdownDrainMs: nonNegative(raw, 'shutdown_drain_ms'),
+    serverLimits: serverLimitsFrom(raw),
     serviceInstances: positive(raw, 'service_instances'),
     requestThreadStallMs: positive(raw, 'request_thread_stall_ms') ?? 5000,
     replay: Object.freeze({

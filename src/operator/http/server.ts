@@ -19,7 +19,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { reasonOutcome, type Outcome } from './answer.ts';
-import { BodyBudget, type ServerLimits } from './limits.ts';
+import { BodyBudget, type BodyLease } from '../../http/body-budget.ts';
+import { applyServerLimits, nodeServerOptions, type ServerLimits } from '../../http/server-limits.ts';
 import { MAX_REQUEST_BODY_SIZE, Pipeline, type Exchange } from './pipeline.ts';
 import { FIRST_VALUE_ONLY, HEAD_HEADER_NAMES, splitTarget, type HeadHeaders, type RequestHead } from './request.ts';
 
@@ -44,6 +45,11 @@ export function headHeaders(raw: readonly string[]): HeadHeaders {
   return h;
 }
 
+function hasBody(head: RequestHead): boolean {
+  const length = head.headers['content-length'];
+  return head.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 function headOf(req: IncomingMessage): RequestHead {
   const { path, query } = splitTarget(req.url ?? '/');
   return { method: req.method ?? 'GET', path, query, headers: headHeaders(req.rawHeaders), remoteAddress: req.socket.remoteAddress };
@@ -53,8 +59,8 @@ function headOf(req: IncomingMessage): RequestHead {
 class InFlight {
   private chunks: Buffer[] = [];
   private bytes = 0;
-  /** Body bytes taken from the budget and not yet given back. */
-  private held = 0;
+  /** The body's bytes, taken from the server's budget as they arrive. */
+  private readonly lease: BodyLease;
   outcome: Outcome | undefined;
   done = false;
 
@@ -63,14 +69,15 @@ class InFlight {
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
     readonly exchange: Exchange,
-  ) {}
+  ) {
+    this.lease = server.budget.lease();
+  }
 
   onData(chunk: Buffer): void {
     if (this.done) return;
     this.bytes += chunk.length;
     if (this.bytes > MAX_REQUEST_BODY_SIZE) return this.refuse(413);
-    if (!this.server.budget.take(chunk.length)) return this.refuse(503);
-    this.held += chunk.length;
+    if (!this.lease.take(chunk.length)) return this.refuse(503);
     this.chunks.push(chunk);
   }
 
@@ -94,8 +101,7 @@ class InFlight {
   }
 
   private release(): void {
-    this.server.budget.give(this.held);
-    this.held = 0;
+    this.lease.release();
     this.chunks = [];
   }
 
@@ -127,17 +133,8 @@ export class OperatorServer {
     this.logger = o.logger;
     const { limits } = o;
     this.budget = new BodyBudget(limits.maxBufferedBodyBytes);
-    this.server = createServer(
-      {
-        headersTimeout: limits.headersTimeoutMs,
-        requestTimeout: limits.requestTimeoutMs,
-        keepAliveTimeout: limits.keepAliveTimeoutMs,
-        // The timeouts above are enforced when the connections are checked: often enough to keep them.
-        connectionsCheckingInterval: Math.max(250, Math.min(1000, limits.headersTimeoutMs / 4)),
-      },
-      (req, res) => this.take(req, res),
-    );
-    this.server.maxConnections = limits.maxConnections;
+    this.server = createServer(nodeServerOptions(limits), (req, res) => this.take(req, res));
+    applyServerLimits(this.server, limits);
     this.server.on('connection', (socket: Socket) => {
       this.unused.add(socket);
       socket.once('close', () => this.unused.delete(socket));
@@ -159,8 +156,9 @@ export class OperatorServer {
     const exchange = this.pipeline.begin(headOf(req));
     const flight = new InFlight(this, req, res, exchange);
     if (exchange.early !== undefined) {
-      // Decided on the head: a 413 is not read further; others let Node discard a small body.
-      this.answer(flight, exchange.early, exchange.early.answer.statusCode === 413);
+      // Decided on the head: the body is never read, so a request that has one is closed once
+      // answered rather than its unread bytes waited for (an unauthenticated sender costs nothing).
+      this.answer(flight, exchange.early, hasBody(exchange.head));
       return;
     }
     req.on('data', (chunk: Buffer) => flight.onData(chunk));
@@ -202,6 +200,9 @@ export class OperatorServer {
         headers.push('content-type', answer.contentType, 'content-length', String(length));
       }
       if (close || this.draining || this.pipeline.isClosing) headers.push('connection', 'close');
+      // An answer before the whole body was read (401 on the head, 413, 503 over the budget): once
+      // written, the socket goes, so Node does not go on reading the body just to discard it.
+      if (close && !flight.req.complete) res.once('finish', () => flight.req.socket.destroy());
       res.writeHead(answer.statusCode, headers);
       res.end(answer.body);
     } catch (err) {

@@ -18,7 +18,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ConfigSources } from '../config/config-layers.ts';
-import type { ServerLimits } from '../http/limits.ts';
+import type { ServerLimits } from '../../http/server-limits.ts';
 import { ReplayGuard, createReplayTable } from '../http/replay-guard.ts';
 import type { HealthRegistry } from '../metrics/health.ts';
 import type { OperatorMetrics } from '../metrics/operator-metrics.ts';

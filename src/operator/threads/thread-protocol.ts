@@ -19,7 +19,7 @@
  * | —                                          | ready {port}; fatal {code, reason}           |
  */
 import type { ConfigSources } from '../config/config-layers.ts';
-import type { ServerLimits } from '../http/limits.ts';
+import type { ServerLimits } from '../../http/server-limits.ts';
 import type { ReplayTableMemory } from '../http/replay-guard.ts';
 import type { HealthEntry } from '../metrics/health.ts';
 import type { UsageTally } from '../metrics/usage-log.ts';

@@ -1,0 +1,134 @@
+/**
+ * Rounds of slow-body attacks against one service process (issue 14 §1; the harness is
+ * slow-body-attack.ts): the service answers health checks while attacked, its RSS grows by under
+ * 64 MB, every attacking connection is closed within the request timeout (plus Node's 1 s check
+ * interval), and RSS is back within 10% of its baseline once the attackers left and normal
+ * traffic resumed. Used for Core and OptOut (slow-body.test.ts) and the operator
+ * (operator-slow-body.test.ts).
+ *
+ * Baseline: RSS after one warm-up round of each attack and some normal traffic. The first
+ * 400-connection burst a process ever sees brings it to its working size (JIT-compiled paths,
+ * allocator arenas, V8's old generation), which no later burst adds to; what must never
+ * happen is memory held after the attackers leave, which the measured rounds check. The first
+ * round's growth is bounded by the same 64 MB check.
+ */
+import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { CONNECTIONS_CHECK_MS } from '../../src/http/server-limits.ts';
+import type { ServiceProcess } from './service-process.ts';
+import { MIB, readRssBytes, RssSampler, startSlowBodyAttack, type AttackReport, type SlowBodyAttackOptions } from './slow-body-attack.ts';
+
+export const TIMEOUT_S = 5;
+/** The services' limits in these tests: 5 s for the headers and for the whole request. */
+export const LIMITS = { http_request_timeout_seconds: TIMEOUT_S, http_headers_timeout_seconds: TIMEOUT_S };
+/** Node looks for expired requests once a second; the rest is scheduling on a shared machine. */
+const CLOSED_WITHIN_MS = TIMEOUT_S * 1000 + CONNECTIONS_CHECK_MS + 2000;
+const MAX_GROWTH = 64 * MIB;
+/**
+ * How the attacked processes run, so that RSS shows memory the attack leaves held rather than
+ * the allocators' own sizing (both measured on this project's shared 2-core machine):
+ * - V8's young generation is held at 2 MiB semispaces: left to size itself, the heap grew by
+ *   tens of MiB while busy cores starved the collector (an attack adding 14 MiB, then 32 MiB more
+ *   over the ten rounds of health checks that followed);
+ * - glibc serves allocations of 8 KiB and up (the 64 KiB socket reads) from mmap, so freed buffers
+ *   go back to the system; from its heap they stay cached (Core's heap settled ~30 MiB above idle
+ *   over ten identical attacks, then stopped growing: reuse, not a leak).
+ * Production runs neither setting; docs/security.md gives the figures with and without.
+ */
+export const MEASURED_ENV = { NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_MMAP_THRESHOLD_: '8192' };
+
+export interface Scenario {
+  readonly label: string;
+  readonly options: Omit<SlowBodyAttackOptions, 'url' | 'path'>;
+  /** Status codes the attacking connections may see ('none' = closed without an answer). */
+  readonly expected: readonly string[];
+}
+
+export async function health(svc: ServiceProcess): Promise<number> {
+  const res = await fetch(`${svc.url}/ops/healthcheck`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+/** Normal traffic: what a service sees after the attackers leave (and what lets it collect their garbage). */
+async function normalTraffic(svc: ServiceProcess): Promise<void> {
+  for (let i = 0; i < 1500; i++) assert.equal(await health(svc), 200);
+}
+
+/**
+ * RSS once normal traffic has resumed, given up to ~30 s to come back under `limit`: what the
+ * attack left is garbage the collector returns on its own schedule (sooner on an idle machine,
+ * later when the test suite shares the cores).
+ */
+async function rssAfter(svc: ServiceProcess, limit: number): Promise<{ rss: number; rounds: number }> {
+  let rss = Number.POSITIVE_INFINITY;
+  let rounds = 0;
+  while (rounds < 10) {
+    rounds++;
+    await normalTraffic(svc);
+    rss = readRssBytes(svc.pid);
+    if (rss <= limit) break;
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  return { rss, rounds };
+}
+
+interface Round {
+  readonly report: AttackReport;
+  readonly healthDuring: number;
+  readonly growth: number;
+}
+
+async function attackRound(svc: ServiceProcess, options: Omit<SlowBodyAttackOptions, 'url'>): Promise<Round> {
+  const baseline = readRssBytes(svc.pid);
+  const sampler = new RssSampler(svc.pid);
+  const attack = await startSlowBodyAttack({ url: svc.url, ...options });
+  try {
+    const healthDuring = await health(svc);
+    // A generous wait: each connection is held to CLOSED_WITHIN_MS from its own request below.
+    const report = await attack.finished(CLOSED_WITHIN_MS + 10_000);
+    return { report, healthDuring, growth: sampler.stop() - baseline };
+  } finally {
+    sampler.stop();
+    attack.leave();
+  }
+}
+
+function assertRound(round: Round, expected: ReadonlySet<string>, label: string): void {
+  const { report } = round;
+  assert.equal(round.healthDuring, 200, `${label}: health check answered while attacked`);
+  assert.equal(report.open, 0, `${label}: ${report.open} attacking connections still open`);
+  const late = report.closes.filter((c) => c.openMs > CLOSED_WITHIN_MS);
+  assert.deepEqual(late, [], `${label}: connections closed more than ${CLOSED_WITHIN_MS} ms after their request`);
+  for (const status of Object.keys(report.statuses)) assert.ok(expected.has(status), `${label}: unexpected answer ${status} (${JSON.stringify(report.statuses)})`);
+  assert.ok(round.growth < MAX_GROWTH, `${label}: RSS grew by ${(round.growth / MIB).toFixed(1)} MiB`);
+}
+
+
+export function scenarios(key: string): Scenario[] {
+  const auth = { authorization: `Bearer ${key}` };
+  return [
+    { label: '400 stalled 1 MiB bodies without a key', options: { connections: 400, mode: 'stall' }, expected: ['401', 'none'] },
+    { label: '400 stalled 1 MiB bodies with a valid key', options: { connections: 400, mode: 'stall', headers: auth }, expected: ['503', '408', 'none'] },
+    { label: '50 bodies at 1 byte every 5 s with a valid key', options: { connections: 50, mode: 'trickle', trickleIntervalMs: 5000, headers: auth }, expected: ['503', '408', 'none'] },
+  ];
+}
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+
+export async function survives(t: TestContext, service: ServiceProcess, path: string, all: readonly Scenario[]): Promise<void> {
+  const cold = readRssBytes(service.pid);
+  // Warm-up: one round of each attack, then normal traffic (see the file comment).
+  for (const s of all) assertRound(await attackRound(service, { path, ...s.options }), new Set(s.expected), `warm-up: ${s.label}`);
+  await normalTraffic(service);
+  t.diagnostic(`RSS cold ${mib(cold)}, after the warm-up rounds ${mib(readRssBytes(service.pid))}`);
+  for (const s of all) {
+    const baseline = readRssBytes(service.pid);
+    const round = await attackRound(service, { path, ...s.options });
+    assertRound(round, new Set(s.expected), s.label);
+    const { rss: afterRss, rounds } = await rssAfter(service, baseline * 1.1);
+    const slowest = Math.max(...round.report.closes.map((c) => c.openMs));
+    t.diagnostic(`${s.label}: ${JSON.stringify(round.report.statuses)}, last close ${slowest} ms, RSS baseline ${mib(baseline)}, growth ${mib(round.growth)}, after ${mib(afterRss)} (${rounds} round(s) of normal traffic)`);
+    assert.ok(afterRss <= baseline * 1.1, `${s.label}: RSS ${mib(afterRss)} after, baseline ${mib(baseline)}`);
+  }
+}
