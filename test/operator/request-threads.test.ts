@@ -106,7 +106,10 @@ test('three threads give the same answers as one', async (t) => {
         uids.push(decodeAdvertisingToken(token, (id) => keys.byId.get(id)).rawUid.toString('base64'));
       }
       const sharing = opened(await post(op.port, '/v2/key/sharing', envelope({})));
-      return { map, uids, sharing };
+      // The advertising-id index: built once by the process, read by every thread.
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push(opened(await post(op.port, '/v2/optout/status', envelope({ advertising_ids: map.body.email.map((e: { u: string }) => e.u) }))));
+      return { map, uids, sharing, statuses };
     } finally {
       await op.close();
     }
@@ -116,6 +119,8 @@ test('three threads give the same answers as one', async (t) => {
   assert.deepEqual(three.map, one.map);
   assert.deepEqual(three.uids, one.uids);
   assert.deepEqual(three.sharing, one.sharing);
+  assert.deepEqual(three.statuses, one.statuses);
+  assert.equal(one.statuses[0].status, 'success');
 });
 
 test('a salt swap under load switches every thread at one moment: no answer started after a new-salt answer uses the old salts', async (t) => {

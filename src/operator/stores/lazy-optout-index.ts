@@ -3,11 +3,15 @@
  * startup and opt-out reloads index identity hashes alone. The status route awaits `ready()`
  * first: over large files held in shared memory (the opt-out sync's), the index is then built on
  * a job thread while requests go on (optout-build-thread.ts); otherwise it is built here, and a
- * lookup before `ready()` builds it here too.
+ * lookup before `ready()` builds it here too. A request thread's index has a table source instead:
+ * its process builds the table once, in shared memory, and every thread reads it (issue 16).
  */
 import { OFF_THREAD_MIN_BYTES, isShared } from '../threads/job-thread.ts';
 import { buildOptOutIndexOffThread } from './optout-build-thread.ts';
 import { OptOutIndex, type OptOutKeyKind, type OptOutLookup, type OptOutTable } from './optout-index.ts';
+
+/** Where a ready index's table can come from instead of being built here (a request thread: its process). */
+export type OptOutTableSource = () => Promise<OptOutTable>;
 
 export class LazyOptOutIndex implements OptOutLookup {
   private index: OptOutIndex | undefined;
@@ -16,6 +20,7 @@ export class LazyOptOutIndex implements OptOutLookup {
   constructor(
     private readonly files: readonly Buffer[],
     private readonly kind: OptOutKeyKind,
+    private readonly tableSource?: OptOutTableSource,
   ) {}
 
   private built(): OptOutIndex {
@@ -34,6 +39,15 @@ export class LazyOptOutIndex implements OptOutLookup {
 
   private async build(): Promise<void> {
     if (this.index !== undefined) return;
+    if (this.tableSource !== undefined) {
+      try {
+        const table = await this.tableSource();
+        this.index ??= new OptOutIndex(this.files, this.kind, table);
+        return;
+      } catch {
+        // The source cannot give it (a version replaced meanwhile): build here below.
+      }
+    }
     const bytes = this.files.reduce((n, f) => n + f.length, 0);
     if (bytes >= OFF_THREAD_MIN_BYTES && this.files.every(isShared)) {
       try {

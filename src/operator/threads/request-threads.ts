@@ -101,9 +101,9 @@ export class RequestThreads {
     o.health.watch((entries) => this.broadcast({ type: 'health', entries }));
   }
 
-  /** Thread ids of the live threads. */
+  /** Thread ids of the threads serving now. */
   threadIds(): number[] {
-    return this.slots.filter((s) => s.worker !== undefined).map((s) => s.threadId);
+    return this.slots.filter((s) => s.worker !== undefined && s.ready).map((s) => s.threadId);
   }
 
   /** Ends the thread of `slot` as the watchdog does a stalled one: it is replaced like a crash. */

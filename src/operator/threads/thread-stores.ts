@@ -9,7 +9,8 @@
 import { createOperatorStores, type OperatorStores, type StoreView } from '../stores/operator-stores.ts';
 import { importSnapshot, type ViewField } from '../stores/shared-snapshots.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
-import { RemoteOptOutIndex, type AdvertisingTableSource } from './remote-optout-index.ts';
+import { LazyOptOutIndex } from '../stores/lazy-optout-index.ts';
+import type { OptOutTable } from '../stores/optout-index.ts';
 import { GENERATION_WORD, type StoreSet } from './thread-protocol.ts';
 
 export class ThreadStores {
@@ -23,7 +24,8 @@ export class ThreadStores {
     private readonly control: Int32Array,
     generation: number,
     initial: StoreSet,
-    private readonly advertising: AdvertisingTableSource,
+    /** The process's shared advertising-id table of an opt-out version. */
+    private readonly advertising: (version: number) => Promise<OptOutTable>,
   ) {
     this.base = createOperatorStores();
     this.generation = generation;
@@ -39,7 +41,7 @@ export class ThreadStores {
   private build(set: StoreSet): Partial<StoreView> {
     const out: Record<string, unknown> = {};
     for (const [field, shared] of Object.entries(set) as [ViewField, NonNullable<StoreSet[ViewField]>][]) {
-      out[field] = importSnapshot(field, shared, (files, version) => new RemoteOptOutIndex(files, version, this.advertising));
+      out[field] = importSnapshot(field, shared, (files, version) => new LazyOptOutIndex(files, 'advertising', () => this.advertising(version)));
     }
     return out as Partial<StoreView>;
   }
