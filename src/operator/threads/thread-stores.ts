@@ -18,7 +18,8 @@ export class ThreadStores {
   readonly stores: OperatorStores;
   private readonly base: OperatorStores;
   private generation: number;
-  private pending: { generation: number; snapshots: Partial<StoreView> } | undefined;
+  /** Prepared generations not yet in force, in order (the process may switch several between two requests). */
+  private readonly pending = new Map<number, Partial<StoreView>>();
 
   constructor(
     private readonly control: Int32Array,
@@ -35,7 +36,7 @@ export class ThreadStores {
 
   /** Builds the snapshots of generation `generation`, kept until the process switches to it. */
   prepare(generation: number, set: StoreSet): void {
-    this.pending = { generation, snapshots: this.build(set) };
+    this.pending.set(generation, this.build(set));
   }
 
   private build(set: StoreSet): Partial<StoreView> {
@@ -52,10 +53,12 @@ export class ThreadStores {
 
   private view(): StoreView {
     const current = Atomics.load(this.control, GENERATION_WORD);
-    if (current !== this.generation && this.pending?.generation === current) {
-      this.install(this.pending.snapshots);
-      this.generation = current;
-      this.pending = undefined;
+    // Every generation up to the one in force, in order: each was prepared before it was switched to.
+    while (this.generation < current) {
+      const next = this.pending.get(this.generation + 1);
+      if (next === undefined) break;
+      this.install(next);
+      this.pending.delete(++this.generation);
     }
     return this.base.view();
   }
