@@ -36,7 +36,7 @@ function fixture(t: { after: (fn: () => void) => void }) {
   // Threshold 0: every file through the job thread; the default: small files in this thread.
   const threaded = new EncryptedStoreSource(inner, keys, undefined, 0);
   const local = new EncryptedStoreSource(inner, keys, undefined, Number.MAX_SAFE_INTEGER);
-  return { secrets, write, threaded, local };
+  return { secrets, write, threaded, local, dir, keys };
 }
 
 test('a file decrypted on the job thread is the plaintext, with either cloud key, small or large', async (t) => {
@@ -78,4 +78,29 @@ test('the job thread refuses what this thread refuses, with the same message', a
   }
   const unknown = encryptCloudFile({ id: 99, secret: randomBytes(32) }, plain);
   await assert.rejects(decryptCloudFileOffThread(unknown, [{ id: 10, secret: f.secrets[0] }]), (err: unknown) => isProtocolError(err, 'ERR_UNKNOWN_KEY'));
+});
+
+test('an encrypted salt file is decrypted and parsed by one job: the same table, the same refusals', async (t) => {
+  const { loadSealedSaltFile, loadSaltFileInThread } = await import('../../src/operator/stores/salt-file-loader.ts');
+  const f = fixture(t);
+  const plain = generateSaltFile(3000, NOW);
+  f.write('salts', encryptCloudFile({ id: 11, secret: f.secrets[1] }, plain));
+  f.write('unknown-key', encryptCloudFile({ id: 99, secret: randomBytes(32) }, plain));
+  let decrypted = 0;
+  const counted = new EncryptedStoreSource(new LocalStoreSource(join(f.dir, ''), {}), f.keys, () => void decrypted++, 0);
+  // Threshold 0: through the job thread; the in-thread load of the same plaintext is the reference.
+  const sealed = await counted.sealedContent('/salts');
+  const table = await loadSealedSaltFile(sealed, 3000, 0);
+  assert.equal(sealed.file.buffer.byteLength, 0, 'the encrypted file went to the job thread');
+  const reference = await loadSaltFileInThread(Buffer.from(plain), 3000);
+  assert.deepEqual([...table], [...reference]);
+  assert.equal(decrypted, 1);
+  const expected = await counted.content('/unknown-key').then(() => assert.fail('accepted'), (err: unknown) => err as Error);
+  await assert.rejects(loadSealedSaltFile(await counted.sealedContent('/unknown-key'), 3000, 0), (err: unknown) => {
+    assert.ok(err instanceof StoreSourceError);
+    assert.equal(err.message, expected.message);
+    return true;
+  });
+  // Without a thread (threshold above the size) the same happens here.
+  assert.deepEqual([...(await loadSealedSaltFile(await counted.sealedContent('/salts'), 3000, Number.MAX_SAFE_INTEGER))], [...reference]);
 });

@@ -9,10 +9,12 @@
  * equals its entries.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
 import { checkSaltEntryCount } from '../../protocol/salt-file.ts';
 import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
-import { parseSaltFileOffThread } from './salt-parse-thread.ts';
+import { decryptAndParseSaltFileOffThread, parseSaltFileOffThread } from './salt-parse-thread.ts';
 import { SaltTableBuilder, type SaltTable } from './salt-table.ts';
+import type { SealedContent } from './store-source.ts';
 
 const SLICE_BYTES = 32 * 1024;
 const LF = 0x0a;
@@ -93,4 +95,28 @@ export async function loadSaltFile(bytes: Buffer, expectedCount?: number, offThr
     if (table !== undefined) return table;
   }
   return loadSaltFileInThread(bytes, expectedCount);
+}
+
+/**
+ * Loads an encrypted salt file (`encrypted_files`): a large one is decrypted and parsed by one job
+ * thread (issue 16: not decrypted on one thread, moved back, then moved to another to be parsed);
+ * a small one, or any when no thread can be started, is decrypted and scanned here.
+ */
+export async function loadSealedSaltFile(sealed: SealedContent, expectedCount?: number, offThreadMinBytes = OFF_THREAD_MIN_BYTES): Promise<SaltTable> {
+  if (sealed.file.length >= offThreadMinBytes) {
+    const done = await decryptAndParseSaltFileOffThread(sealed.file, sealed.keys, expectedCount);
+    if (done !== undefined && 'decryptFailed' in done) throw sealed.failed(done.decryptFailed);
+    if (done !== undefined) {
+      sealed.decrypted();
+      return done;
+    }
+  }
+  let plain: Buffer;
+  try {
+    plain = decryptCloudFile(sealed.file, (id) => sealed.keys.find((k) => k.id === id)?.secret);
+  } catch (err) {
+    throw sealed.failed(err);
+  }
+  sealed.decrypted();
+  return loadSaltFileInThread(plain, expectedCount);
 }

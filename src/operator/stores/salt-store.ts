@@ -4,7 +4,7 @@
  * here; upstream uses load time + 365 d). Every file not yet expired at load is kept, so the file
  * in force can change with the clock without a reload.
  */
-import { loadSaltFile } from './salt-file-loader.ts';
+import { loadSaltFile, loadSealedSaltFile } from './salt-file-loader.ts';
 import type { SaltTable } from './salt-table.ts';
 import { bucketIndex, createBucketIdEncoder } from '../../protocol/salt-bucket.ts';
 import type { StoreDefinition, Versioned } from './store-definition.ts';
@@ -102,7 +102,10 @@ export const saltStore: StoreDefinition<SaltSnapshot> = {
       wanted.map(async (ref) => {
         // Issue 7: the metadata `size` is checked, so a salt file truncated at a line end is
         // refused instead of served as a smaller bucket set (every raw UID would change).
-        const entries = await loadSaltFile(await source.content(ref.location), ref.size);
+        // An encrypted file is decrypted and parsed in one job (salt-file-loader.ts).
+        const entries = source.sealedContent
+          ? await loadSealedSaltFile(await source.sealedContent(ref.location), ref.size)
+          : await loadSaltFile(await source.content(ref.location), ref.size);
         return Object.freeze({ effective: ref.effective, expires: ref.expires, entries });
       }),
     );

@@ -3,6 +3,7 @@
  * local layout from a directory; attested mode (issue 4) fetches from Core.
  */
 import { readFile } from 'node:fs/promises';
+import type { CloudKeyMaterial } from '../../protocol/cloud-encrypted-file.ts';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { StoreMetadataPaths } from '../config/operator-config.ts';
 
@@ -24,6 +25,21 @@ export interface StoreSource {
   metadata(store: StoreName): Promise<unknown>;
   /** The bytes at a metadata `location`. */
   content(location: string): Promise<Buffer>;
+  /**
+   * A source whose files are encrypted (`encrypted_files`): the file at `location` as it is, for a
+   * loader that decrypts and parses a large one in one job (salt-file-loader.ts).
+   */
+  sealedContent?(location: string): Promise<SealedContent>;
+}
+
+/** An encrypted file and what decrypting it takes (cloud-encrypted-file.ts). */
+export interface SealedContent {
+  readonly file: Buffer;
+  readonly keys: readonly CloudKeyMaterial[];
+  /** The source's error for a file that does not decrypt (what its `content` throws). */
+  failed(err: unknown): Error;
+  /** Counts one decrypted file (metrics). */
+  decrypted(): void;
 }
 
 export class StoreSourceError extends Error {

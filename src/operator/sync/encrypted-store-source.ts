@@ -10,7 +10,7 @@ import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import type { CloudKeySnapshot } from '../stores/cloud-key-store.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
-import { StoreSourceError, type StoreName, type StoreSource } from '../stores/store-source.ts';
+import { StoreSourceError, type SealedContent, type StoreName, type StoreSource } from '../stores/store-source.ts';
 import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
 import { decryptCloudFileOffThread } from './cloud-decrypt-thread.ts';
 
@@ -29,23 +29,38 @@ export class EncryptedStoreSource implements StoreSource {
   }
 
   async content(location: string): Promise<Buffer> {
-    const file = await this.inner.content(location);
-    const keys = this.keys.peek();
+    const sealed = await this.sealedContent(location);
+    const { file, keys } = sealed;
     try {
       // A large file (a salt snapshot) is decrypted on a job thread; a small one, or any file no
       // thread could take, here.
-      const offThread = file.length >= this.offThreadMinBytes ? await decryptCloudFileOffThread(file, [...(keys?.byId.values() ?? [])]) : undefined;
-      const plain = offThread ?? decryptCloudFile(file, (id) => keys?.byId.get(id)?.secret);
-      this.onDecrypted();
+      const offThread = file.length >= this.offThreadMinBytes ? await decryptCloudFileOffThread(file, keys) : undefined;
+      const plain = offThread ?? decryptCloudFile(file, (id) => keys.find((k) => k.id === id)?.secret);
+      sealed.decrypted();
       return plain;
     } catch (err) {
-      // Protocol messages name no key material; the key id of an unknown key is not secret.
-      const reason = isProtocolError(err, 'ERR_UNKNOWN_KEY')
-        ? `${err.message} among the ${keys?.entryCount ?? 0} cloud encryption key(s) of this operator`
-        : isProtocolError(err)
-          ? err.message
-          : 'decryption failed';
-      throw new StoreSourceError(`cannot decrypt store file (encrypted_files): ${reason}`);
+      throw sealed.failed(err);
     }
+  }
+
+  /** The encrypted file and this operator's cloud keys, for a loader that decrypts it itself. */
+  async sealedContent(location: string): Promise<SealedContent> {
+    const file = await this.inner.content(location);
+    const snapshot = this.keys.peek();
+    const keys = [...(snapshot?.byId.values() ?? [])].map((k) => ({ id: k.id, secret: k.secret }));
+    return {
+      file,
+      keys,
+      decrypted: this.onDecrypted,
+      failed: (err) => {
+        // Protocol messages name no key material; the key id of an unknown key is not secret.
+        const reason = isProtocolError(err, 'ERR_UNKNOWN_KEY')
+          ? `${err.message} among the ${snapshot?.entryCount ?? 0} cloud encryption key(s) of this operator`
+          : isProtocolError(err)
+            ? err.message
+            : 'decryption failed';
+        return new StoreSourceError(`cannot decrypt store file (encrypted_files): ${reason}`);
+      },
+    };
   }
 }
