@@ -31,7 +31,7 @@ import { AttestedSync, createAttestedSync } from './sync/attested-sync.ts';
 import { SaltExpiryPolicy } from './sync/salt-expiry-policy.ts';
 import { defaultExit, type ExitFn } from './sync/shutdown-policy.ts';
 import { StoreRefresher } from './sync/store-refresher.ts';
-import { useJobThreads } from './threads/job-thread.ts';
+import { shareStoreMemory, useJobThreads } from './threads/job-thread.ts';
 // Native AES-GCM/SHA-256 kernels when the addon is built (issue 6); node:crypto otherwise.
 installNativeKernels();
 
@@ -98,6 +98,8 @@ export async function createOperator(o: OperatorOptions): Promise<Operator> {
   const logger = o.logger ?? createLogger();
   const health = new HealthRegistry();
   const metrics = new OperatorMetrics(health, { defaultMetrics: true });
+  // With request threads, large store data goes to shared memory as it is read and built.
+  if (o.sharedStores) shareStoreMemory();
   const stores = createOperatorStores({ shared: o.sharedStores });
   const exit = o.exit ?? defaultExit(logger);
   const usageLog = new UsageLog({ logger, registry: metrics.registry, ...config.usageLog });

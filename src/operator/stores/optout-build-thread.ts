@@ -9,13 +9,15 @@
  * read for this build alone); the caller then uses the files returned. `undefined` when the job
  * could not be handed over: the caller indexes in this thread.
  */
-import { asBuffer, bufferOf, isShared, runJobOnThread } from '../threads/job-thread.ts';
+import { asBuffer, bufferOf, isShared, runJobOnThread, storeMemoryShared } from '../threads/job-thread.ts';
 import { moduleUrl } from '../threads/module-worker.ts';
 import { OptOutIndex, type OptOutKeyKind, type OptOutTable } from './optout-index.ts';
 
 export interface BuildRequest {
   readonly files: readonly Uint8Array[];
   readonly kind: OptOutKeyKind;
+  /** The table comes back in shared memory (`storeMemoryShared`). */
+  readonly shared: boolean;
 }
 
 export interface BuildResult {
@@ -35,7 +37,7 @@ export async function buildOptOutIndexOffThread(
   if (mode === 'share' && moved.length > 0) return undefined;
   // Two files on one buffer cannot be moved one by one.
   if (new Set(moved).size !== moved.length) return undefined;
-  const done = await runJobOnThread<BuildRequest, BuildResult>(WORKER_URL, { files, kind }, moved);
+  const done = await runJobOnThread<BuildRequest, BuildResult>(WORKER_URL, { files, kind, shared: storeMemoryShared() }, moved);
   if (done === undefined) return undefined;
   // Shared files never left: keep the caller's own views of them.
   const back = mode === 'share' ? [...files] : done.result.files.map(asBuffer);

@@ -5,7 +5,7 @@
  * partitions + bloom filter (§10.2) and stay compact at production scale (10M records).
  */
 import { OPTOUT_RECORD_SIZE } from '../../protocol/optout-record.ts';
-import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
+import { OFF_THREAD_MIN_BYTES, isShared } from '../threads/job-thread.ts';
 import { buildOptOutIndexOffThread } from './optout-build-thread.ts';
 import { LazyOptOutIndex } from './lazy-optout-index.ts';
 import { OptOutIndex, type OptOutLookup } from './optout-index.ts';
@@ -63,7 +63,8 @@ export const optOutStore: StoreDefinition<OptOutSnapshot> = {
     const version = fields(meta, 'optout metadata').int('version');
     const logs = meta.optout_logs === undefined ? [] : asRecords(meta.optout_logs, 'optout metadata.optout_logs');
     const files = await Promise.all(logs.map((l, i) => source.content(fields(l, `optout_logs[${i}]`).str('location'))));
-    // Read for this load alone: moved to the indexing thread and back.
-    return loadOptOutSnapshot(files, version, 'move');
+    // Read for this load alone: moved to the indexing thread and back, or, read into shared
+    // memory for request threads, shared with it.
+    return loadOptOutSnapshot(files, version, files.every(isShared) ? 'share' : 'move');
   },
 };

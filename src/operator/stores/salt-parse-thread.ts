@@ -9,7 +9,7 @@
  */
 import type { CloudKeyMaterial } from '../../protocol/cloud-encrypted-file.ts';
 import { ProtocolError, type ProtocolErrorCode } from '../../protocol/errors.ts';
-import { bufferOf, runJobOnThread } from '../threads/job-thread.ts';
+import { movable, runJobOnThread, storeMemoryShared } from '../threads/job-thread.ts';
 import { moduleUrl } from '../threads/module-worker.ts';
 import { SaltTable, type SaltTableParts } from './salt-table.ts';
 
@@ -18,14 +18,16 @@ export interface ParseRequest {
   readonly expectedCount: number | undefined;
   /** The file is encrypted with one of these keys: decrypt, then parse. */
   readonly keys?: readonly CloudKeyMaterial[];
+  /** The table comes back in shared memory (`storeMemoryShared`). */
+  readonly shared: boolean;
 }
 
 export type ParseResult = SaltTableParts | { readonly decryptFailed: { readonly code: ProtocolErrorCode; readonly message: string } };
 
 const WORKER_URL = moduleUrl(import.meta.url, 'salt-parse-worker');
 
-async function runParse(request: ParseRequest): Promise<SaltTable | { decryptFailed: ProtocolError } | undefined> {
-  const done = await runJobOnThread<ParseRequest, ParseResult>(WORKER_URL, request, [bufferOf(request.bytes)]);
+async function runParse(request: Omit<ParseRequest, 'shared'>): Promise<SaltTable | { decryptFailed: ProtocolError } | undefined> {
+  const done = await runJobOnThread<ParseRequest, ParseResult>(WORKER_URL, { ...request, shared: storeMemoryShared() }, movable([request.bytes]));
   if (done === undefined) return undefined;
   const { result } = done;
   if ('decryptFailed' in result) return { decryptFailed: new ProtocolError(result.decryptFailed.code, result.decryptFailed.message) };

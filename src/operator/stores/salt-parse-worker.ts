@@ -5,11 +5,11 @@
  */
 import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
-import { asBuffer, bufferOf, serveJob } from '../threads/job-thread.ts';
+import { asBuffer, inSharedMemory, movable, serveJob } from '../threads/job-thread.ts';
 import { parseSaltTable } from './salt-file-loader.ts';
 import type { ParseRequest, ParseResult } from './salt-parse-thread.ts';
 
-serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys }) => {
+serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys, shared }) => {
   let plain = asBuffer(bytes);
   if (keys !== undefined) {
     try {
@@ -19,6 +19,8 @@ serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys }) => {
       return { result: { decryptFailed: { code: err.code, message: err.message } }, transfer: [] };
     }
   }
-  const parts = parseSaltTable(plain, expectedCount).toParts();
-  return { result: parts, transfer: [parts.bytes, parts.spans, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags].map(bufferOf) };
+  const table = parseSaltTable(plain, expectedCount).toParts();
+  // In shared memory when asked: copied here, so the operator's thread never holds a second copy.
+  const parts = shared ? { length: table.length, bytes: inSharedMemory(table.bytes), spans: inSharedMemory(table.spans), ids: inSharedMemory(table.ids), lastUpdatedMs: inSharedMemory(table.lastUpdatedMs), refreshFromMs: inSharedMemory(table.refreshFromMs), flags: inSharedMemory(table.flags) } : table;
+  return { result: parts, transfer: movable([parts.bytes, parts.spans, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) };
 }, 'salt file could not be parsed');

@@ -16,7 +16,7 @@
  * memory (copied once, when they are not there yet), so the process and every thread hold one
  * copy between them; `exportSnapshot` / `importSnapshot` are the two ends of the message.
  */
-import { isShared } from '../threads/job-thread.ts';
+import { inSharedMemory, isShared } from '../threads/job-thread.ts';
 import { clientStore } from './client-store.ts';
 import { cstgKeypairStore } from './cstg-keypair-store.ts';
 import { keysetKeyStore, keysetStore } from './keyset-store.ts';
@@ -58,23 +58,15 @@ export type SharedSnapshot =
     }
   | { readonly kind: 'optout'; readonly version: number; readonly files: readonly Uint8Array[]; readonly identity: OptOutTable };
 
-/** The same bytes in shared memory (the view itself when they already are). */
-function sharedView<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(view: T): T {
-  if (isShared(view)) return view;
-  const Kind = view.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Kind(new SharedArrayBuffer(view.byteLength));
-  copy.set(view as never);
-  return copy;
-}
 
 function sharedBuffer(bytes: Uint8Array): Buffer {
-  const view = sharedView(bytes);
+  const view = inSharedMemory(bytes);
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
 function sharedParts(p: SaltTableParts): SaltTableParts {
   const { length } = p;
-  return { length, bytes: sharedView(p.bytes), spans: sharedView(p.spans), ids: sharedView(p.ids), lastUpdatedMs: sharedView(p.lastUpdatedMs), refreshFromMs: sharedView(p.refreshFromMs), flags: sharedView(p.flags) };
+  return { length, bytes: inSharedMemory(p.bytes), spans: inSharedMemory(p.spans), ids: inSharedMemory(p.ids), lastUpdatedMs: inSharedMemory(p.lastUpdatedMs), refreshFromMs: inSharedMemory(p.refreshFromMs), flags: inSharedMemory(p.flags) };
 }
 
 /** The identity index's files and table (optout-store.ts builds the index over exactly these files). */
@@ -99,7 +91,7 @@ export function shareable<F extends ViewField>(field: F, snapshot: StoreView[F])
     const o = snapshot as OptOutSnapshot;
     const { files, identity } = optOutParts(o);
     if (files.every(isShared) && isShared(identity.table)) return snapshot;
-    return optOutSnapshot(o.version, files.map(sharedBuffer), { table: sharedView(identity.table), size: identity.size }) as StoreView[F];
+    return optOutSnapshot(o.version, files.map(sharedBuffer), { table: inSharedMemory(identity.table), size: identity.size }) as StoreView[F];
   }
   return snapshot;
 }

@@ -2,7 +2,8 @@
  * Where store bytes come from (docs/architecture.md "Stores"). Local mode reads the upstream
  * local layout from a directory; attested mode (issue 4) fetches from Core.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
+import { storeMemoryShared } from '../threads/job-thread.ts';
 import type { CloudKeyMaterial } from '../../protocol/cloud-encrypted-file.ts';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { StoreMetadataPaths } from '../config/operator-config.ts';
@@ -40,6 +41,23 @@ export interface SealedContent {
   failed(err: unknown): Error;
   /** Counts one decrypted file (metrics). */
   decrypted(): void;
+}
+
+/** A file read straight into shared memory (`storeMemoryShared`: request threads read it in place). */
+async function readShared(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const { size } = await file.stat();
+    const bytes = Buffer.from(new SharedArrayBuffer(size));
+    for (let at = 0; at < size; ) {
+      const { bytesRead } = await file.read(bytes, at, size - at, at);
+      if (bytesRead === 0) throw Object.assign(new Error('file shrank while read'), { code: 'ESHORTREAD' });
+      at += bytesRead;
+    }
+    return bytes;
+  } finally {
+    await file.close();
+  }
 }
 
 export class StoreSourceError extends Error {
@@ -85,7 +103,7 @@ export class LocalStoreSource implements StoreSource {
     const rel = relative(this.root, full);
     if (rel.startsWith('..') || isAbsolute(rel)) throw new StoreSourceError(`location ${location} is outside the data directory`);
     try {
-      return await readFile(full);
+      return storeMemoryShared() ? await readShared(full) : await readFile(full);
     } catch (err) {
       throw new StoreSourceError(`cannot read ${location}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }

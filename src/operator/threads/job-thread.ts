@@ -128,3 +128,35 @@ export function sharedCopy(bytes: Uint8Array): Buffer {
   shared.set(bytes);
   return shared;
 }
+
+type SharableView = Uint8Array | Int32Array | Uint32Array | Float64Array;
+
+/** The same numbers in shared memory: the view itself when they already are, else a copy. */
+export function inSharedMemory<T extends SharableView>(view: T): T {
+  if (isShared(view)) return view;
+  const Kind = view.constructor as new (buffer: SharedArrayBuffer) => T;
+  const copy = new Kind(new SharedArrayBuffer(view.byteLength));
+  copy.set(view as never);
+  return copy;
+}
+
+let storeMemoryIsShared = false;
+
+/**
+ * Large store data in shared memory from the start (issue 16): an operator with request threads
+ * turns this on before it loads its stores, so files are read, and tables built, straight into
+ * `SharedArrayBuffer`s that every thread reads, instead of being copied there afterwards (which
+ * left a second copy of a 10M-record opt-out set for the collector).
+ */
+export function shareStoreMemory(on = true): void {
+  storeMemoryIsShared = on;
+}
+
+export function storeMemoryShared(): boolean {
+  return storeMemoryIsShared;
+}
+
+/** The buffers of `views` a job can move: shared ones stay where they are. */
+export function movable(views: readonly ArrayBufferView[]): ArrayBuffer[] {
+  return views.filter((v) => !isShared(v)).map(bufferOf);
+}
