@@ -6,7 +6,8 @@
  */
 import type { ServerLimits } from '../http/server-limits.ts';
 import { MAX_REQUEST_BODY_SIZE } from './http/pipeline.ts';
-import { createOperator, serveOperator, type OperatorOptions, type RunningOperator } from './operator-service.ts';
+import { loadOperatorConfig } from './config/operator-config.ts';
+import { createLogger, createOperator, serveOperator, type OperatorOptions, type RunningOperator } from './operator-service.ts';
 import { RequestThreads } from './threads/request-threads.ts';
 
 export interface ThreadedOperatorOptions extends OperatorOptions {
@@ -32,25 +33,32 @@ export function perThread(limits: ServerLimits, threads: number): ServerLimits {
 }
 
 export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise<ThreadedOperator> {
-  const op = await createOperator({ ...o, sharedStores: true });
-  const { config, stores, health, metrics, logger } = op.deps;
+  const sources = { files: o.files, env: o.env, flags: o.flags };
+  const config = loadOperatorConfig(sources);
+  const logger = o.logger ?? createLogger();
   const threads = new RequestThreads({
     threads: o.threads,
-    sources: { files: o.files, env: o.env, flags: o.flags },
+    sources,
     host: config.host,
     port: config.port,
     limits: perThread(o.limits ?? config.serverLimits, o.threads),
-    stores,
-    health,
-    metrics,
     logger,
     replayCapacity: config.replay.capacity,
     replayClientShare: config.replay.clientShare,
     stallMs: config.requestThreadStallMs,
-    attestationHeaders: op.attestationHeaders,
-    fatal: op.exit,
+    attested: config.coreAttestUrl !== undefined && o.source === undefined,
   });
-  await threads.start();
+  // The threads load their modules while the process loads its stores.
+  threads.spawnAll();
+  let op;
+  try {
+    op = await createOperator({ ...o, logger, sharedStores: true });
+  } catch (err) {
+    await threads.close(0);
+    throw err;
+  }
+  const { stores, health, metrics } = op.deps;
+  await threads.start({ stores, health, metrics, attestationHeaders: op.attestationHeaders, fatal: op.exit });
   // The usage log: every thread counts, the process writes one line per endpoint and site.
   const usage = setInterval(() => {
     void threads.usageTallies().then((tallies) => {

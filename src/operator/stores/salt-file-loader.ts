@@ -11,7 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
 import { checkSaltEntryCount } from '../../protocol/salt-file.ts';
-import { OFF_THREAD_MIN_BYTES } from '../threads/job-thread.ts';
+import { OFF_THREAD_MIN_BYTES, storeMemoryShared } from '../threads/job-thread.ts';
 import { decryptAndParseSaltFileOffThread, parseSaltFileOffThread } from './salt-parse-thread.ts';
 import { SaltTableBuilder, type SaltTable } from './salt-table.ts';
 import type { SealedContent } from './store-source.ts';
@@ -48,7 +48,8 @@ export function* scanSaltFile(bytes: Buffer, expectedCount?: number): Generator<
   // Sized from the metadata `size` when given: counting the lines first would block the event
   // loop for one pass over the whole file.
   const guess = expectedCount !== undefined && expectedCount <= end / MIN_GUESS_LINE_BYTES ? expectedCount : Math.ceil(end / GUESS_LINE_BYTES);
-  const builder = new SaltTableBuilder(bytes, guess);
+  // With request threads the table is born in shared memory, as the file was read there.
+  const builder = new SaltTableBuilder(bytes, guess, storeMemoryShared());
   let start = 0;
   let sliceEnd = SLICE_BYTES;
   while (start < end) {

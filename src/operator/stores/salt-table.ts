@@ -164,18 +164,26 @@ export class SaltTableBuilder {
   private readonly starts = new Int32Array(MAX_FIELDS);
   private readonly ends = new Int32Array(MAX_FIELDS);
 
-  /** `capacity` is a first guess at the line count (e.g. the metadata `size`); the arrays grow past it. */
+  /**
+   * `capacity` is a first guess at the line count (e.g. the metadata `size`); the arrays grow past
+   * it. With `shared` they are in shared memory (an operator with request threads, issue 16).
+   */
   constructor(
     private readonly bytes: Buffer,
     capacity: number,
+    private readonly shared = false,
   ) {
     capacity = Math.max(1, capacity);
     this.capacity = capacity;
-    this.spans = new Int32Array(capacity * SPAN_STRIDE);
-    this.ids = new Int32Array(capacity);
-    this.lastUpdatedMs = new Float64Array(capacity);
-    this.refreshFromMs = new Float64Array(capacity);
-    this.flags = new Uint8Array(capacity);
+    this.spans = this.alloc(Int32Array, capacity * SPAN_STRIDE);
+    this.ids = this.alloc(Int32Array, capacity);
+    this.lastUpdatedMs = this.alloc(Float64Array, capacity);
+    this.refreshFromMs = this.alloc(Float64Array, capacity);
+    this.flags = this.alloc(Uint8Array, capacity);
+  }
+
+  private alloc<T>(Kind: { new (length: number): T; new (buffer: SharedArrayBuffer): T; readonly BYTES_PER_ELEMENT: number }, length: number): T {
+    return this.shared ? new Kind(new SharedArrayBuffer(length * Kind.BYTES_PER_ELEMENT)) : new Kind(length);
   }
 
   get length(): number {
@@ -201,23 +209,25 @@ export class SaltTableBuilder {
   finish(): SaltTable {
     const n = this.count;
     if (n < this.capacity) {
-      // Over-allocated (no or wrong size guess): keep only what is used.
-      this.spans = this.spans.slice(0, n * SPAN_STRIDE);
-      this.ids = this.ids.slice(0, n);
-      this.lastUpdatedMs = this.lastUpdatedMs.slice(0, n);
-      this.refreshFromMs = this.refreshFromMs.slice(0, n);
-      this.flags = this.flags.slice(0, n);
+      // Over-allocated (no or wrong size guess): keep only what is used (in shared memory, a
+      // view of it: a copy would leave the whole arrays to the collector).
+      const keep = <T extends Int32Array | Float64Array | Uint8Array>(a: T, length: number): T => (this.shared ? (a.subarray(0, length) as T) : (a.slice(0, length) as T));
+      this.spans = keep(this.spans, n * SPAN_STRIDE);
+      this.ids = keep(this.ids, n);
+      this.lastUpdatedMs = keep(this.lastUpdatedMs, n);
+      this.refreshFromMs = keep(this.refreshFromMs, n);
+      this.flags = keep(this.flags, n);
     }
     return new SaltTable(this.bytes, n, this.spans, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
   }
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    this.spans = widened(this.spans, new Int32Array(capacity * SPAN_STRIDE));
-    this.ids = widened(this.ids, new Int32Array(capacity));
-    this.lastUpdatedMs = widened(this.lastUpdatedMs, new Float64Array(capacity));
-    this.refreshFromMs = widened(this.refreshFromMs, new Float64Array(capacity));
-    this.flags = widened(this.flags, new Uint8Array(capacity));
+    this.spans = widened(this.spans, this.alloc(Int32Array, capacity * SPAN_STRIDE));
+    this.ids = widened(this.ids, this.alloc(Int32Array, capacity));
+    this.lastUpdatedMs = widened(this.lastUpdatedMs, this.alloc(Float64Array, capacity));
+    this.refreshFromMs = widened(this.refreshFromMs, this.alloc(Float64Array, capacity));
+    this.flags = widened(this.flags, this.alloc(Uint8Array, capacity));
     this.capacity = capacity;
   }
 

@@ -24,7 +24,7 @@ import type { OptOutTable } from '../stores/optout-index.ts';
 import { SaltExpiryPolicy } from '../sync/salt-expiry-policy.ts';
 import { threadData } from './module-worker.ts';
 import { threadMetricsSnapshot } from './thread-metrics.ts';
-import { heartbeatWord, type Call, type FromThread, type ThreadSetup, type ToThread } from './thread-protocol.ts';
+import { heartbeatWord, type Call, type FromThread, type ThreadInit, type ThreadSetup, type ToThread } from './thread-protocol.ts';
 import { ThreadStores } from './thread-stores.ts';
 
 installNativeKernels();
@@ -48,17 +48,30 @@ function call<T>(c: Call): Promise<T> {
 const config = loadOperatorConfig(setup.sources);
 const logger = pino({ base: { application: 'uid2-operator', thread: setup.slot }, level: process.env.LOG_LEVEL ?? 'info' });
 const health = new HealthRegistry();
-health.replace(setup.health);
 const metrics = new OperatorMetrics(health, { requestThread: true });
 // Counted here, written by the process: one line per endpoint and site for all threads.
 const usageLog = new UsageLog({ logger, registry: metrics.registry, ...config.usageLog });
 metrics.usage = usageLog;
 const control = new Int32Array(setup.control);
-const threadStores = new ThreadStores(control, setup.generation, setup.stores, (version) => call<OptOutTable>({ what: 'advertising-index', version }));
-const { stores } = threadStores;
 // A shutdown rule met in a thread stops the whole process: the process decides.
 const exit = (code: number, reason: string) => send({ type: 'fatal', code, reason });
 const clock = { now: () => Date.now() };
+
+// The modules are loaded and the thread set up while the process loads its stores; it serves once
+// it has them (a replacement thread has them from the start).
+const init =
+  setup.init ??
+  (await new Promise<ThreadInit>((resolve) => {
+    const onInit = (m: ToThread) => {
+      if (m.type !== 'init') return;
+      port.off('message', onInit);
+      resolve(m.init);
+    };
+    port.on('message', onInit);
+  }));
+health.replace(init.health);
+const threadStores = new ThreadStores(control, init.generation, init.stores, (version) => call<OptOutTable>({ what: 'advertising-index', version }));
+const { stores } = threadStores;
 const deps: OperatorDeps = {
   config,
   stores,
@@ -115,10 +128,12 @@ port.on('message', (m: ToThread) => {
     case 'drain':
       void server.close(m.graceMs).then(() => send({ type: 'drained' }));
       break;
+    case 'init':
+      break;
   }
 });
 
 // The watchdog's word: it moves while this thread's event loop turns.
 setInterval(() => Atomics.add(control, heartbeatWord(setup.slot), 1), HEARTBEAT_MS).unref();
-const listening = await server.listen(setup.port, setup.host, true);
+const listening = await server.listen(init.port, setup.host, true);
 send({ type: 'ready', port: listening });

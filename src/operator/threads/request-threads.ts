@@ -29,7 +29,7 @@ import type { OptOutTable } from '../stores/optout-index.ts';
 import { exportSnapshot, type ViewField } from '../stores/shared-snapshots.ts';
 import { moduleUrl, startModuleWorker } from './module-worker.ts';
 import { MergedMetrics, type ThreadMetricsSnapshot } from './thread-metrics.ts';
-import { GENERATION_WORD, createControl, heartbeatWord, type Call, type FromThread, type StoreSet, type ThreadSetup, type ToThread } from './thread-protocol.ts';
+import { GENERATION_WORD, createControl, heartbeatWord, type Call, type FromThread, type StoreSet, type ThreadInit, type ThreadSetup, type ToThread } from './thread-protocol.ts';
 
 const THREAD_MODULE = moduleUrl(import.meta.url, 'request-thread');
 const VIEW_FIELDS: readonly ViewField[] = ['clients', 'keysets', 'keysetKeys', 'salts', 'sites', 'cstgKeypairs', 'services', 'serviceLinks', 'runtimeConfig', 'optout'];
@@ -37,21 +37,28 @@ const WATCHDOG_MS = 250;
 const ASK_TIMEOUT_MS = 2000;
 const MAX_REPLACEMENT_FAILURES = 3;
 
+/** What the threads need before the process has loaded its stores. */
 export interface RequestThreadsOptions {
   readonly threads: number;
   readonly sources: ConfigSources;
   readonly host: string;
   readonly port: number;
   readonly limits: ServerLimits;
-  readonly stores: OperatorStores;
-  readonly health: HealthRegistry;
-  readonly metrics: OperatorMetrics;
   readonly logger: Logger;
   /** Replay table capacity (entries) and the share of it one client may hold. */
   readonly replayCapacity: number;
   readonly replayClientShare: number;
   /** A thread whose event loop does not turn for this long is replaced. */
   readonly stallMs: number;
+  /** Attested mode: opt-out writes carry the process's attestation. */
+  readonly attested: boolean;
+}
+
+/** The loaded operator the threads serve. */
+export interface ServedOperator {
+  readonly stores: OperatorStores;
+  readonly health: HealthRegistry;
+  readonly metrics: OperatorMetrics;
   /** Attested mode: the headers an opt-out write carries. */
   readonly attestationHeaders: (() => Promise<Record<string, string>>) | undefined;
   /** The process must stop (a thread met a shutdown rule, or replacements keep failing). */
@@ -62,6 +69,8 @@ class Slot {
   worker: Worker | undefined;
   threadId = -1;
   ready = false;
+  /** Resolves with the port once the thread serves; rejects when it ends before. */
+  serving: Promise<number> = Promise.resolve(0);
   beat = 0;
   beatAt = 0;
   snapshot: ThreadMetricsSnapshot | undefined;
@@ -74,7 +83,9 @@ export class RequestThreads {
   private readonly controlMemory: SharedArrayBuffer;
   private readonly replay: ReplayGuard;
   private readonly slots: Slot[];
-  private readonly merged: MergedMetrics;
+  /** Set by `start`: the operator served, and the merge of every thread's metrics. */
+  private op: ServedOperator | undefined;
+  private merged: MergedMetrics | undefined;
   private generation = 0;
   private current: StoreSet = {};
   private readonly dirty = new Set<ViewField>();
@@ -95,10 +106,11 @@ export class RequestThreads {
     this.control = new Int32Array(this.controlMemory);
     this.replay = new ReplayGuard({ now: Date.now, memory: createReplayTable(o.replayCapacity, o.replayClientShare) });
     this.slots = Array.from({ length: o.threads }, () => new Slot());
-    this.merged = new MergedMetrics(o.metrics);
-    for (const field of VIEW_FIELDS) this.current[field] = exportSnapshot(field, o.stores.view()[field]);
-    o.stores.onSwap((field) => this.storeChanged(field));
-    o.health.watch((entries) => this.broadcast({ type: 'health', entries }));
+  }
+
+  private get served(): ServedOperator {
+    if (this.op === undefined) throw new Error('request threads: not started');
+    return this.op;
   }
 
   /** Thread ids of the threads serving now. */
@@ -117,11 +129,25 @@ export class RequestThreads {
     return this.slots.filter((s) => s.worker !== undefined).map((s) => (s.snapshot?.requests ?? []).reduce((n, r) => n + r.value, 0));
   }
 
-  /** Starts every thread; resolves once all serve the port. */
-  async start(): Promise<void> {
+  /**
+   * Starts every thread now, while the process loads its stores: each loads its modules and sets
+   * itself up, then waits for `start` to hand it the stores.
+   */
+  spawnAll(): void {
+    this.slots.forEach((_, slot) => this.spawn(slot, undefined));
+  }
+
+  /** Hands every thread the stores; resolves once all serve the port. */
+  async start(op: ServedOperator): Promise<void> {
+    this.op = op;
+    this.merged = new MergedMetrics(op.metrics);
+    for (const field of VIEW_FIELDS) this.current[field] = exportSnapshot(field, op.stores.view()[field]);
+    op.stores.onSwap((field) => this.storeChanged(field));
+    op.health.watch((entries) => this.broadcast({ type: 'health', entries }));
     try {
-      this.port = await this.spawn(0, this.o.port);
-      await Promise.all(this.slots.slice(1).map((_, i) => this.spawn(i + 1, this.port)));
+      if (this.slots.some((s) => s.worker === undefined)) throw new Error('request threads ended while the stores loaded');
+      this.port = await this.init(0, this.o.port);
+      await Promise.all(this.slots.slice(1).map((_, i) => this.init(i + 1, this.port)));
     } catch (err) {
       await this.terminateAll();
       throw err;
@@ -131,36 +157,35 @@ export class RequestThreads {
     this.watchdog.unref();
   }
 
-  private setup(slot: number, port: number): ThreadSetup {
-    const o = this.o;
-    return {
-      slot,
-      sources: o.sources,
-      port,
-      host: o.host,
-      limits: o.limits,
-      replay: this.replay.memory,
-      control: this.controlMemory,
-      generation: this.generation,
-      stores: this.current,
-      health: o.health.snapshot(),
-      attested: o.attestationHeaders !== undefined,
-    };
+  /** What a thread serves from: the port, and the generation in force. */
+  private threadInit(port: number): ThreadInit {
+    return { port, generation: this.generation, stores: this.current, health: this.served.health.snapshot() };
   }
 
-  /** Starts the thread of `slot`; resolves with the port it serves once it does. */
-  private spawn(slot: number, port: number): Promise<number> {
+  private init(slot: number, port: number): Promise<number> {
     const s = this.slots[slot];
-    const worker = startModuleWorker(THREAD_MODULE, { data: this.setup(slot, port) });
+    s.worker?.postMessage({ type: 'init', init: this.threadInit(port) } satisfies ToThread);
+    return s.serving;
+  }
+
+  private setup(slot: number, init: ThreadInit | undefined): ThreadSetup {
+    const o = this.o;
+    return { slot, sources: o.sources, host: o.host, limits: o.limits, replay: this.replay.memory, control: this.controlMemory, attested: o.attested, init };
+  }
+
+  /** Starts the thread of `slot` (serving at once with `init`, else once it gets one). */
+  private spawn(slot: number, init: ThreadInit | undefined): void {
+    const s = this.slots[slot];
+    const worker = startModuleWorker(THREAD_MODULE, { data: this.setup(slot, init) });
     s.worker = worker;
     s.threadId = worker.threadId;
     s.ready = false;
     // A publish under way: this thread starts from the generation before it, so it prepares it too.
-    if (this.inflight !== undefined) {
+    if (this.inflight !== undefined && init !== undefined) {
       this.awaiting.add(worker);
       worker.postMessage({ type: 'stores', ...this.inflight } satisfies ToThread);
     }
-    return new Promise((resolve, reject) => {
+    s.serving = new Promise((resolve, reject) => {
       worker.on('message', (m: FromThread) => {
         if (m.type === 'ready') {
           s.ready = true;
@@ -179,6 +204,8 @@ export class RequestThreads {
         if (!wasReady) reject(new Error(`request thread ${slot} ended before serving (code ${code})`));
       });
     });
+    // Observed by `start`, or not at all for a replacement (`gone` handles its failure).
+    s.serving.catch(() => undefined);
   }
 
   private onMessage(slot: number, worker: Worker, m: FromThread): void {
@@ -199,7 +226,7 @@ export class RequestThreads {
         );
         break;
       case 'fatal':
-        this.o.fatal(m.code, m.reason);
+        this.served.fatal(m.code, m.reason);
         break;
       case 'drained':
       case 'ready':
@@ -208,11 +235,12 @@ export class RequestThreads {
   }
 
   private async answer(c: Call): Promise<Record<string, string> | OptOutTable> {
+    const { attestationHeaders, stores } = this.served;
     if (c.what === 'attestation-headers') {
-      if (this.o.attestationHeaders === undefined) throw new Error('not attested');
-      return this.o.attestationHeaders();
+      if (attestationHeaders === undefined) throw new Error('not attested');
+      return attestationHeaders();
     }
-    const optout = this.o.stores.optout.current();
+    const optout = stores.optout.current();
     if (optout.version !== c.version || !(optout.byAdvertisingId instanceof LazyOptOutIndex)) throw new Error('opt-out version replaced');
     return optout.byAdvertisingId.sharedTable();
   }
@@ -222,13 +250,13 @@ export class RequestThreads {
     const s = this.slots[slot];
     if (s.worker !== worker) return;
     s.worker = undefined;
-    this.merged.retire(s.snapshot);
+    this.merged?.retire(s.snapshot);
     s.snapshot = undefined;
     if (this.replay.recover(s.threadId)) this.o.logger.warn({ thread: slot }, 'a request thread died holding the replay lock: table repaired');
     if (this.awaiting.delete(worker)) this.maybePublished();
     if (this.stopping || !this.started) return;
     if (!wasReady && ++s.failures >= MAX_REPLACEMENT_FAILURES) {
-      this.o.fatal(1, `request thread ${slot} failed to start ${s.failures} times in a row`);
+      this.served.fatal(1, `request thread ${slot} failed to start ${s.failures} times in a row`);
       return;
     }
     this.o.logger.warn({ thread: slot }, 'request thread ended; replacing it');
@@ -236,7 +264,7 @@ export class RequestThreads {
   }
 
   private replace(slot: number): void {
-    this.spawn(slot, this.port).catch((err: unknown) => this.o.logger.error({ thread: slot, error: err instanceof Error ? err.message : String(err) }, 'replacement thread failed'));
+    this.spawn(slot, this.threadInit(this.port));
   }
 
   private checkHeartbeats(): void {
@@ -270,7 +298,7 @@ export class RequestThreads {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.dirty.size > 0 && !this.stopping) {
       const stores: StoreSet = {};
-      const view = this.o.stores.view();
+      const view = this.served.stores.view();
       for (const field of this.dirty) stores[field] = exportSnapshot(field, view[field]);
       this.dirty.clear();
       const generation = this.generation + 1;
@@ -324,6 +352,7 @@ export class RequestThreads {
         return s.snapshot;
       }),
     );
+    if (this.merged === undefined) throw new Error('request threads: not started');
     return this.merged.text(snapshots.filter((x): x is ThreadMetricsSnapshot => x !== undefined));
   }
 
@@ -335,6 +364,8 @@ export class RequestThreads {
 
   /** Every thread drains its server (server.ts `close`), then ends. */
   async close(graceMs: number): Promise<void> {
+    // Threads that never served have nothing to drain.
+    if (!this.started) return this.terminateAll();
     this.stopping = true;
     clearInterval(this.watchdog);
     this.settlePublish?.();

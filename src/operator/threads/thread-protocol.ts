@@ -8,6 +8,8 @@
  * | 1 + slot    | thread     | heartbeat: the thread's event loop turned (watchdog)          |
  *
  * | message (process → thread)                 | reply (thread → process)                     |
+ * | init {port, generation, stores, health}    | ready {port}: serving (a thread started       |
+ * |                                            | before the stores loaded waits for it)       |
  * | stores {generation, stores}                | prepared {generation}                        |
  * | health {entries}                           | —                                            |
  * | metrics {id}                               | metrics {id, snapshot}                       |
@@ -16,7 +18,7 @@
  * | reply {id, value | error}                   | call {id, what, version?}: the process       |
  * |                                            | answers (attestation headers for an opt-out  |
  * |                                            | write; the shared advertising-id index)      |
- * | —                                          | ready {port}; fatal {code, reason}           |
+ * | —                                          | fatal {code, reason}                         |
  */
 import type { ConfigSources } from '../config/config-layers.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
@@ -38,28 +40,35 @@ export function createControl(threads: number): SharedArrayBuffer {
 
 export type StoreSet = Partial<Record<ViewField, SharedSnapshot>>;
 
-/** A thread's `workerData`. */
+/** A thread's `workerData`: what is known before the process has loaded its stores. */
 export interface ThreadSetup {
   readonly slot: number;
   readonly sources: ConfigSources;
-  /** 0: the first thread binds any free port and reports it; the others bind the one it got. */
-  readonly port: number;
   readonly host: string;
   readonly limits: ServerLimits;
   readonly replay: ReplayTableMemory;
   readonly control: SharedArrayBuffer;
-  /** Every store of the generation in force. */
-  readonly generation: number;
-  readonly stores: StoreSet;
-  readonly health: readonly HealthEntry[];
   /** Attested mode: opt-out writes carry the process's attestation (a `call` per write). */
   readonly attested: boolean;
+  /** A replacement thread starts with its `init`; the first threads get it as a message. */
+  readonly init: ThreadInit | undefined;
+}
+
+/** What a thread needs to serve: the port, and the stores and health of the generation in force. */
+export interface ThreadInit {
+  /** 0: the first thread binds any free port and reports it; the others bind the one it got. */
+  readonly port: number;
+  readonly generation: number;
+  /** Every store of the generation in force. */
+  readonly stores: StoreSet;
+  readonly health: readonly HealthEntry[];
 }
 
 /** What a thread asks the process for. */
 export type Call = { readonly what: 'attestation-headers' } | { readonly what: 'advertising-index'; readonly version: number };
 
 export type ToThread =
+  | { readonly type: 'init'; readonly init: ThreadInit }
   | { readonly type: 'stores'; readonly generation: number; readonly stores: StoreSet }
   | { readonly type: 'health'; readonly entries: readonly HealthEntry[] }
   | { readonly type: 'metrics'; readonly id: number }
