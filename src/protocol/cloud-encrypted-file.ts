@@ -23,6 +23,12 @@ export function encryptCloudFile(key: CloudKeyMaterial, plain: Uint8Array): Buff
   return Buffer.from(JSON.stringify({ key_id: key.id, encrypted_payload: payload }), 'utf8');
 }
 
+/** Decrypts a store file with the cloud keys of the operator's site (by key id). */
+export function decryptCloudFileWithKeys(file: Uint8Array, keys: readonly CloudKeyMaterial[]): Buffer {
+  const byId = new Map(keys.map((k) => [k.id, k.secret]));
+  return decryptCloudFile(file, (keyId) => byId.get(keyId));
+}
+
 /**
  * Decrypts a store file (operator side). `lookup` gives the secret of a cloud key id. Throws
  * ProtocolError: ERR_JSON/ERR_FORMAT for a file that is not an encrypted envelope, ERR_BASE64,

@@ -9,7 +9,7 @@
  * equals its entries.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
+import { decryptCloudFileWithKeys } from '../../protocol/cloud-encrypted-file.ts';
 import { checkSaltEntryCount } from '../../protocol/salt-file.ts';
 import { OFF_THREAD_MIN_BYTES, storeMemoryShared } from '../threads/job-thread.ts';
 import { decryptAndParseSaltFileOffThread, parseSaltFileOffThread } from './salt-parse-thread.ts';
@@ -114,7 +114,7 @@ export async function loadSealedSaltFile(sealed: SealedContent, expectedCount?: 
   }
   let plain: Buffer;
   try {
-    plain = decryptCloudFile(sealed.file, (id) => sealed.keys.find((k) => k.id === id)?.secret);
+    plain = decryptCloudFileWithKeys(sealed.file, sealed.keys);
   } catch (err) {
     throw sealed.failed(err);
   }

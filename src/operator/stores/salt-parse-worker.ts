@@ -3,7 +3,7 @@
  * cloud keys, parses it with the same scan the event loop uses (salt-file-loader.ts) and moves
  * the finished table back.
  */
-import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
+import { decryptCloudFileWithKeys } from '../../protocol/cloud-encrypted-file.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import { asBuffer, inSharedMemory, movable, serveJob } from '../threads/job-thread.ts';
 import { parseSaltTable } from './salt-file-loader.ts';
@@ -13,7 +13,7 @@ serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys, shared }) => 
   let plain = asBuffer(bytes);
   if (keys !== undefined) {
     try {
-      plain = decryptCloudFile(plain, (id) => keys.find((k) => k.id === id)?.secret);
+      plain = decryptCloudFileWithKeys(plain, keys);
     } catch (err) {
       if (!isProtocolError(err)) throw err;
       return { result: { decryptFailed: { code: err.code, message: err.message } }, transfer: [] };

@@ -6,7 +6,7 @@
  * never encrypted, and the keys themselves come inline in theirs. A plaintext file is refused,
  * not parsed: with encryption on, Core must not silently serve the unencrypted copy.
  */
-import { decryptCloudFile } from '../../protocol/cloud-encrypted-file.ts';
+import { decryptCloudFileWithKeys } from '../../protocol/cloud-encrypted-file.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import type { CloudKeySnapshot } from '../stores/cloud-key-store.ts';
 import type { SnapshotRef } from '../stores/snapshot-ref.ts';
@@ -35,7 +35,7 @@ export class EncryptedStoreSource implements StoreSource {
       // A large file (a salt snapshot) is decrypted on a job thread; a small one, or any file no
       // thread could take, here.
       const offThread = file.length >= this.offThreadMinBytes ? await decryptCloudFileOffThread(file, keys) : undefined;
-      const plain = offThread ?? decryptCloudFile(file, (id) => keys.find((k) => k.id === id)?.secret);
+      const plain = offThread ?? decryptCloudFileWithKeys(file, keys);
       sealed.decrypted();
       return plain;
     } catch (err) {
