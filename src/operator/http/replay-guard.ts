@@ -8,7 +8,9 @@
  * admitted in an open-addressing table (linear probing) over a `SharedArrayBuffer`; an entry whose
  * timestamp has left the window is dead: the freshness check already rejects any replay of it.
  * Dead entries are reused by inserts, and removed (backward-shift deletion, so probe chains stay
- * whole) a few slots per admission by a sweep cursor, and many at once when the table is full.
+ * whole) a few slots per admission by a sweep cursor; when the table or a client reaches its
+ * limit, the whole table is swept once (at most once a second) before the guard says "full", so
+ * entries that have merely expired never count against anyone.
  *
  * Every operation holds one lock (a word changed with `Atomics.compareExchange`), ~100 ns. The
  * guard fails closed (503, status "unknown") rather than admit an envelope unchecked:
@@ -72,12 +74,13 @@ const LOCK = 0;
 const OCCUPIED = 1;
 const CURSOR = 2;
 const UNAVAILABLE = 3;
-const HEADER_WORDS = 4;
+/** The second (epoch seconds, wrapped to 32 bits) of the last whole-table sweep. */
+const RECLAIMED_AT = 4;
+const HEADER_WORDS = 5;
 /** Slot words: nonce high, nonce low, timestamp high, timestamp low, client number + 1 (0 = empty). */
 const STRIDE = 5;
 const TWO_32 = 4_294_967_296;
 const SWEEP_PER_ADMIT = 4;
-const SWEEP_WHEN_FULL = 1 << 16;
 
 export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShare = DEFAULT_CLIENT_SHARE): ReplayTableMemory {
   let slotCount = 16;
@@ -155,7 +158,7 @@ export class ReplayGuard implements ReplayChecker {
     if (verdict !== 'fresh') throw new ReplayCacheFull();
   }
 
-  private admitLocked(client: string, timestampMs: number, nonce: Uint8Array): ReplayVerdict {
+  private admitLocked(client: string, timestampMs: number, nonce: Uint8Array, reclaimed = false): ReplayVerdict {
     const oldest = this.now() - this.windowMs;
     this.sweep(SWEEP_PER_ADMIT, oldest);
     const c = this.clientNumber(clientHash(client));
@@ -174,17 +177,16 @@ export class ReplayGuard implements ReplayChecker {
       if (held === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return 'replayed';
       if (reuse < 0 && this.expired(at, oldest)) reuse = at;
     }
-    if (this.clients[(c - 1) * 2 + 1] >= this.perClient) return 'full';
+    const atLimit = this.clients[(c - 1) * 2 + 1] >= this.perClient || (reuse < 0 && Atomics.load(this.header, OCCUPIED) >= this.capacity);
+    if (atLimit) {
+      // The counts include expired entries the cursor has not reached: remove them all, then decide.
+      if (reclaimed || !this.reclaim(oldest)) return 'full';
+      return this.admitLocked(client, timestampMs, nonce, true);
+    }
     if (reuse >= 0) {
       this.clients[(slots[reuse + 4] - 1) * 2 + 1]--;
       at = reuse;
     } else {
-      if (Atomics.load(this.header, OCCUPIED) >= this.capacity) {
-        // Full of entries, maybe dead ones: remove what has expired, then decide.
-        this.sweep(SWEEP_WHEN_FULL, oldest);
-        if (Atomics.load(this.header, OCCUPIED) >= this.capacity) return 'full';
-        return this.admitLocked(client, timestampMs, nonce);
-      }
       Atomics.add(this.header, OCCUPIED, 1);
     }
     slots[at] = n0;
@@ -224,17 +226,32 @@ export class ReplayGuard implements ReplayChecker {
     return 0;
   }
 
-  /** Looks at `n` slots from the sweep cursor and removes the expired entries among them. */
+  /** Moves the sweep cursor `n` slots on, removing the expired entries it passes. */
   private sweep(n: number, oldest: number): void {
     const { slots, mask } = this;
     let i = Atomics.load(this.header, CURSOR) & mask;
-    for (let k = 0; k < n; k++) {
+    for (let k = 0; k < n; ) {
       const at = i * STRIDE;
       // A removal shifts a later entry into this slot: look at it again.
       if (slots[at + 4] !== 0 && this.expired(at, oldest)) this.remove(i);
-      else i = (i + 1) & mask;
+      else {
+        i = (i + 1) & mask;
+        k++;
+      }
     }
     Atomics.store(this.header, CURSOR, i);
+  }
+
+  /**
+   * Sweeps the whole table, unless that was done this second (a client at its limit must not
+   * make every one of its requests scan the table). Returns false when it did not sweep.
+   */
+  private reclaim(oldest: number): boolean {
+    const second = Math.floor(this.now() / 1000) | 0;
+    if (Atomics.load(this.header, RECLAIMED_AT) === second) return false;
+    Atomics.store(this.header, RECLAIMED_AT, second);
+    this.sweep(this.mask + 1, oldest);
+    return true;
   }
 
   /** Backward-shift deletion: later entries of the probe chain move up, so no chain is broken. */
