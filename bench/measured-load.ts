@@ -24,11 +24,12 @@ export interface Measured extends LoadResult {
   readonly otherCores: number;
 }
 
-/** A server under test: its process, port and request threads. */
+/** A server under test: its process, port and request threads, and how long to warm it up before a measured run. */
 export interface Target {
   readonly pid: number;
   readonly port: number;
   readonly threads: number;
+  readonly warmupS: number;
 }
 
 export interface LoadSettings {
@@ -37,7 +38,6 @@ export interface LoadSettings {
   readonly work: string;
   readonly connections: number;
   readonly durationS: number;
-  readonly warmupS: number;
 }
 
 /** Requests per server CPU-second. */
@@ -63,40 +63,106 @@ const loadThreads = (target: Target) => Math.min(2, target.threads);
 
 type Request = Omit<LoadSpec, 'port' | 'bodies' | 'connections' | 'durationS' | 'threads'>;
 
-/** A warm-up and a measured run over one pool of bodies that may be sent more than once (no envelope). */
-export async function poolLoad(s: LoadSettings, target: Target, req: Request, bodies: readonly string[]): Promise<Measured> {
-  const spec = { ...req, port: target.port, bodies, connections: s.connections, threads: loadThreads(target) };
-  await runLoad(s.tool, { ...spec, durationS: s.warmupS }, s.work);
-  return measure(target, () => runLoad(s.tool, { ...spec, durationS: s.durationS }, s.work));
+/**
+ * One server's side of a comparison: `warm()` once, then `run(round, durationS)` for each
+ * measured round. The operator and its reference take turns round by round, so a slow phase of
+ * a shared machine falls on both.
+ */
+export interface Side {
+  warm(): Promise<void>;
+  run(round: number, durationS: number): Promise<Measured>;
+}
+
+/** The sum of a side's rounds: counts and times add up; p50 is the mean, p99 the worst round's. */
+export function combine(parts: readonly Measured[]): Measured {
+  const sum = (f: (m: Measured) => number) => parts.reduce((n, m) => n + f(m), 0);
+  const wallS = sum((m) => m.wallS);
+  return {
+    requests: sum((m) => m.requests),
+    errors: sum((m) => m.errors),
+    non2xx: sum((m) => m.non2xx),
+    rps: sum((m) => m.requests) / wallS,
+    p50Ms: sum((m) => m.p50Ms) / parts.length,
+    p99Ms: Math.max(...parts.map((m) => m.p99Ms)),
+    cpuS: sum((m) => m.cpuS),
+    wallS,
+    threads: parts[0].threads,
+    otherCores: Math.max(...parts.map((m) => m.otherCores)),
+  };
+}
+
+/** Bodies that may be sent more than once (no envelope), in a loop; a function is asked at the warm-up. */
+export function poolSide(s: LoadSettings, target: Target, req: Request, bodies: readonly string[] | (() => readonly string[])): Side {
+  const spec = { ...req, port: target.port, connections: s.connections, threads: loadThreads(target) };
+  const load = (durationS: number) => runLoad(s.tool, { ...spec, bodies: typeof bodies === 'function' ? bodies() : bodies, durationS }, s.work);
+  return {
+    warm: async () => void (await load(target.warmupS)),
+    run: (_round, durationS) => measure(target, () => load(durationS)),
+  };
 }
 
 export type Payloads = (n: number, offset: number) => Iterable<string>;
 
 /**
- * v2 envelope requests, each envelope sent once: a warm-up pool, then a measured pool sized from
- * the warm-up rate (twice it, never below 5k/s: the JIT warms further during the run, and a pool
- * that wrapped around would be answered with fast replay 400s). Returns the measured run and a
- * sample of its bodies for the bare server.
+ * v2 envelope requests, each envelope sent once: a warm-up pool, then a pool for the measured
+ * rounds sized from the warm-up rate (twice it, never below 30k/s: the JIT and new threads warm
+ * further during the run, and a pool that wrapped around would be answered with fast replay
+ * 400s), split between the rounds. `sample()` gives bodies for the reference server.
  */
-export async function envelopeLoad(
+export function envelopeSide(
   s: LoadSettings,
   target: Target,
   req: Request & { secret: Buffer },
   payloads: Payloads,
-  onMeasuredStart?: () => void,
-): Promise<{ result: Measured; sample: string[] }> {
+  o: { rounds: number; onMeasuredStart?: () => void },
+): Side & { sample(): string[] } {
   const spec = { path: req.path, headers: req.headers, port: target.port, connections: s.connections, threads: loadThreads(target) };
-  const warm = await runLoad(s.tool, { ...spec, bodies: envelopePool(req.secret, payloads(30_000, 0)), durationS: s.warmupS }, s.work);
-  const size = Math.min(1_500_000, Math.ceil(Math.max(warm.rps, 5000) * s.durationS * 2) + 5000);
-  const pool = envelopePool(req.secret, payloads(size, 1_000_000));
-  onMeasuredStart?.();
-  const result = await measure(target, () => runLoad(s.tool, { ...spec, bodies: pool, durationS: s.durationS }, s.work));
-  if (result.requests > pool.length) throw new Error(`${req.path}: the pool of ${pool.length} envelopes wrapped around (${result.requests} requests)`);
-  return { result, sample: pool.slice(0, 10_000) };
+  let pool: string[] = [];
+  return {
+    async warm() {
+      const warm = await runLoad(s.tool, { ...spec, bodies: envelopePool(req.secret, payloads(30_000 * target.warmupS, 0)), durationS: target.warmupS }, s.work);
+      const size = Math.min(1_500_000, Math.ceil(Math.max(warm.rps * 2, 30_000) * s.durationS) + 5000 * o.rounds);
+      pool = envelopePool(req.secret, payloads(size, 1_000_000));
+    },
+    async run(round, durationS) {
+      const part = Math.floor(pool.length / o.rounds);
+      const bodies = pool.slice(round * part, (round + 1) * part);
+      if (round === 0) o.onMeasuredStart?.();
+      const result = await measure(target, () => runLoad(s.tool, { ...spec, bodies, durationS }, s.work));
+      if (result.requests > bodies.length) throw new Error(`${req.path}: the pool of ${bodies.length} envelopes wrapped around (${result.requests} requests)`);
+      return result;
+    },
+    sample: () => pool.slice(0, 10_000),
+  };
 }
 
-/** Closed-loop large requests (identity map) with a warm-up that checks the answer. */
-export async function batchLoad(s: LoadSettings, target: Target, spec: Omit<BatchSpec, 'port' | 'durationS'>): Promise<Measured> {
-  await runBatchLoad({ ...spec, port: target.port, durationS: s.warmupS });
-  return measure(target, () => runBatchLoad({ ...spec, verify: undefined, port: target.port, durationS: s.durationS }));
+/** Closed-loop large requests (identity map); the warm-up checks the answer. */
+export function batchSide(target: Target, spec: Omit<BatchSpec, 'port' | 'durationS'>): Side {
+  return {
+    warm: async () => void (await runBatchLoad({ ...spec, port: target.port, durationS: target.warmupS })),
+    run: (_round, durationS) => measure(target, () => runBatchLoad({ ...spec, verify: undefined, port: target.port, durationS })),
+  };
+}
+
+/** Warms one side and measures it over `durationS` in one round (the production-scale runs). */
+export async function measureAlone(side: Side, durationS: number): Promise<Measured> {
+  await side.warm();
+  return side.run(0, durationS);
+}
+
+/**
+ * The operator against its reference: both warmed, then `rounds` turns of operator then
+ * reference, each `durationS / rounds` long; each side's rounds combined.
+ */
+export async function compareSides(operator: Side, reference: Side, durationS: number, rounds: number): Promise<{ operator: Measured; bare: Measured }> {
+  await operator.warm();
+  await reference.warm();
+  const op: Measured[] = [];
+  const ref: Measured[] = [];
+  const each = durationS / rounds;
+  for (let r = 0; r < rounds; r++) {
+    op.push(await operator.run(r, each));
+    ref.push(await reference.run(r, each));
+  }
+  return { operator: combine(op), bare: combine(ref) };
 }

@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { benchEmails, generatePayloads, refreshTokenPool, type BenchDataset } from './bench-data.ts';
 import { startChild, type BenchChild } from './child-process.ts';
-import { batchLoad, envelopeLoad, poolLoad, type LoadSettings, type Measured, type Target } from './measured-load.ts';
+import { batchSide, compareSides, envelopeSide, poolSide, type LoadSettings, type Measured, type Payloads, type Side, type Target } from './measured-load.ts';
 import { startOperatorProcess } from './operator-cli.ts';
 import { OPTOUT_METADATA_PATH } from './prod-data.ts';
 import { CSTG_HEADERS, cstgBodies, optoutStatusPayloads } from './route-requests.ts';
@@ -41,7 +41,7 @@ const REPLAY_CAPACITY = 4_000_000;
 
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 const v2Headers = (ds: BenchDataset) => ({ Authorization: `Bearer ${ds.apiKey}`, 'Content-Type': 'text/plain' });
-const asTarget = (c: BenchChild): Target => ({ pid: c.pid, port: c.info.port, threads: c.info.threads });
+const asTarget = (c: BenchChild, warmupS: number): Target => ({ pid: c.pid, port: c.info.port, threads: c.info.threads, warmupS });
 
 interface RowContext {
   readonly s: LoadSettings;
@@ -49,30 +49,36 @@ interface RowContext {
   readonly op: Target;
   readonly bare: Target;
   readonly quick: boolean;
+  /** Measured rounds per side (operator and bare take turns). */
+  readonly rounds: number;
 }
 
 type RowRun = (c: RowContext) => Promise<Row>;
 
-async function envelopeRow(c: RowContext, key: RowKey, name: string, path: string, payloads: (n: number, offset: number) => Iterable<string>): Promise<Row> {
+async function compareRow(c: RowContext, key: RowKey, name: string, op: Side, bare: Side, batch?: number): Promise<Row> {
+  const r = await compareSides(op, bare, c.s.durationS, c.rounds);
+  return { key, name, operator: r.operator, bare: r.bare, batch };
+}
+
+function envelopeRow(c: RowContext, key: RowKey, name: string, path: string, payloads: Payloads): Promise<Row> {
   const headers = v2Headers(c.ds);
-  const { result, sample } = await envelopeLoad(c.s, c.op, { path, headers, secret: c.ds.secret }, payloads);
-  return { key, name, operator: result, bare: await poolLoad(c.s, c.bare, { path: '/', headers }, sample) };
+  const op = envelopeSide(c.s, c.op, { path, headers, secret: c.ds.secret }, payloads, { rounds: c.rounds });
+  return compareRow(c, key, name, op, poolSide(c.s, c.bare, { path: '/', headers }, () => op.sample()));
 }
 
-async function poolRow(c: RowContext, key: RowKey, name: string, path: string, headers: Record<string, string>, bodies: string[]): Promise<Row> {
-  const operator = await poolLoad(c.s, c.op, { path, headers }, bodies);
-  return { key, name, operator, bare: await poolLoad(c.s, c.bare, { path: '/', headers }, bodies) };
+function poolRow(c: RowContext, key: RowKey, name: string, path: string, headers: Record<string, string>, bodies: string[]): Promise<Row> {
+  return compareRow(c, key, name, poolSide(c.s, c.op, { path, headers }, bodies), poolSide(c.s, c.bare, { path: '/', headers }, bodies));
 }
 
-async function mapRow(c: RowContext, key: RowKey, path: string, batch: number, answered: (body: Record<string, unknown[]> | undefined) => unknown[] | undefined): Promise<Row> {
+function mapRow(c: RowContext, key: RowKey, path: string, batch: number, answered: (body: Record<string, unknown[]> | undefined) => unknown[] | undefined): Promise<Row> {
   const payloads = [0, 1, 2, 3].map((k) => JSON.stringify({ email: benchEmails(batch, k * batch) }));
   const verify = (json: unknown) => {
     const list = answered((json as { body?: Record<string, unknown[]> }).body);
     if (list?.length !== batch) throw new Error(`verify: ${path} answered ${list?.length ?? 'no'} mappings for ${batch} emails`);
   };
   const spec = { path, apiKey: c.ds.apiKey, secret: c.ds.secret, payloads, concurrency: 2 };
-  const operator = await batchLoad(c.s, c.op, { ...spec, verify });
-  return { key, name: `identity/map ${path.startsWith('/v3') ? 'v3' : 'v2'} x${batch}`, operator, bare: await batchLoad(c.s, c.bare, { ...spec, path: '/' }), batch };
+  const name = `identity/map ${path.startsWith('/v3') ? 'v3' : 'v2'} x${batch}`;
+  return compareRow(c, key, name, batchSide(c.op, { ...spec, verify }), batchSide(c.bare, { ...spec, path: '/' }), batch);
 }
 
 const ROWS: Record<RowKey, RowRun> = {
@@ -93,13 +99,30 @@ const ROWS: Record<RowKey, RowRun> = {
  * then measures `keys` in order. The data set has opt-out records, as an operator always has:
  * every generate and mapped email is looked up.
  */
-export async function measureConfiguration(s: LoadSettings, ds: BenchDataset, threads: number | undefined, keys: readonly RowKey[], quick: boolean, log: (m: string) => void): Promise<Configuration> {
+export interface Plan {
+  /** The operator's warm-up before each row: long enough for every thread's JIT to settle. */
+  readonly operatorWarmupS: number;
+  /** The bare server's (a few lines of code, warm at once). */
+  readonly bareWarmupS: number;
+  /** Measured rounds per side and row (operator and bare take turns). */
+  readonly rounds: number;
+}
+
+export async function measureConfiguration(
+  s: LoadSettings,
+  plan: Plan,
+  ds: BenchDataset,
+  threads: number | undefined,
+  keys: readonly RowKey[],
+  quick: boolean,
+  log: (m: string) => void,
+): Promise<Configuration> {
   const op = await startOperatorProcess({ ds, threads, config: { optout_metadata_path: OPTOUT_METADATA_PATH, replay_guard_capacity: REPLAY_CAPACITY } });
   let bare: BenchChild | undefined;
   try {
     const n = op.info.threads;
     bare = await startChild(here('./bare-server.ts'), [String(n)]);
-    const c: RowContext = { s, ds, op: asTarget(op), bare: asTarget(bare), quick };
+    const c: RowContext = { s, ds, op: asTarget(op, plan.operatorWarmupS), bare: asTarget(bare, plan.bareWarmupS), quick, rounds: plan.rounds };
     const rows: Row[] = [];
     for (const key of keys) {
       log(`${n} thread${n === 1 ? '' : 's'}: ${key}`);
