@@ -32,7 +32,7 @@ export interface RowFigures {
 }
 
 export function rowFigures(r: Row): RowFigures {
-  const bare = r.bare!;
+  const { bare } = r;
   const bareCpuPerThread = cpuPerThread(bare);
   return {
     perCpu: perCpuSecond(r.operator) / perCpuSecond(bare),
@@ -49,7 +49,7 @@ function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 }
 
-const side = (m: Measured | undefined) => (m ? [fmt(m.rps), fmt(m.p99Ms, 2), fmt(perCpuSecond(m)), fmt(cpuPerThread(m), 2)] : ['-', '-', '-', '-']);
+const side = (m: Measured) => [fmt(m.rps), fmt(m.p99Ms, 2), fmt(perCpuSecond(m)), fmt(cpuPerThread(m), 2)];
 
 export function loadTable(title: string, rows: readonly Row[]): string {
   const widths = [26, 8, 7, 8, 5, 8, 7, 8, 5, 7, 8, 6, 6];
@@ -57,12 +57,12 @@ export function loadTable(title: string, rows: readonly Row[]): string {
   let bound = false;
   let shared = false;
   const lines = rows.map((r) => {
-    const f = r.bare ? rowFigures(r) : undefined;
-    bound ||= f?.loadToolBound ?? false;
-    shared ||= (f?.otherCores ?? r.operator.otherCores) > SHARED_ABOVE;
-    const rpsRatio = f ? `${fmt(f.rps, 3)}${f.loadToolBound ? '*' : ''}` : '-';
-    const other = f?.otherCores ?? r.operator.otherCores;
-    return pad([r.name, ...side(r.operator), ...side(r.bare), f ? fmt(f.perCpu, 3) : '-', rpsRatio, `${fmt(other, 2)}${other > SHARED_ABOVE ? '#' : ''}`, String(r.operator.errors + (r.bare?.errors ?? 0))], widths);
+    const f = rowFigures(r);
+    bound ||= f.loadToolBound;
+    shared ||= f.otherCores > SHARED_ABOVE;
+    const rpsRatio = `${fmt(f.rps, 3)}${f.loadToolBound ? '*' : ''}`;
+    const other = `${fmt(f.otherCores, 2)}${f.otherCores > SHARED_ABOVE ? '#' : ''}`;
+    return pad([r.name, ...side(r.operator), ...side(r.bare), fmt(f.perCpu, 3), rpsRatio, other, String(r.operator.errors + r.bare.errors)], widths);
   });
   const notes = [
     'req/CPUs: requests per server CPU-second; CPU/t: server CPU per request thread over the run; per CPU: operator req/CPUs over bare req/CPUs;',

@@ -2,7 +2,7 @@
  * The throughput rows of one configuration: the operator as `uid2 operator` runs it (with
  * `--threads N`, or its default thread count) next to a bare node:http server with the same
  * number of reusePort threads, both driven by the same load tool with the same settings and
- * bodies. Each row measures the operator, then the bare server.
+ * bodies. Each row warms both, then measures them in turns (measured-load.ts `compareSides`).
  */
 import { fileURLToPath } from 'node:url';
 import { benchEmails, generatePayloads, refreshTokenPool, type BenchDataset } from './bench-data.ts';
@@ -18,7 +18,7 @@ export interface Row {
   readonly key: RowKey;
   readonly name: string;
   readonly operator: Measured;
-  readonly bare?: Measured;
+  readonly bare: Measured;
   /** Identities per request (identity map rows). */
   readonly batch?: number;
 }

@@ -15,7 +15,7 @@
  * `soak: rate held R req/s (target T) for N min, E errors (...), p99 X ms, rss growth G%`.
  * Exit code 1 when E > 0.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
@@ -127,14 +127,24 @@ try {
   log(`wrk: ${paced.requests} requests in ${paced.segments} segments, ${paced.non2xx} non-2xx, ${paced.errors - paced.non2xx} transport errors, worst segment p99 ${paced.p99Ms.toFixed(1)} ms`);
   log(`SDK mix: ${mix.requests} requests, ${mix.errors} errors, p99 ${mix.percentile(99).toFixed(1)} ms`);
   log(`rss start ${mib(rss[0]?.bytes)} MiB, after warm-up ${mib(baseline)} MiB, end ${mib(final)} MiB, max ${mib(Math.max(...rss.map((x) => x.bytes)))} MiB (operator pid ${pid}, ${threads || '?'} threads)`);
-  const errors = paced.errors + mix.errors;
+  if (paced.failure !== undefined) log(`wrk stopped early: ${paced.failure}`);
+  const errors = paced.errors + mix.errors + (paced.failure !== undefined ? 1 : 0);
   const target_ = max === undefined ? `${rate}` : `${rate} = ${Math.round(load * 100)}% of ${max.toFixed(0)}`;
   process.stdout.write(
-    `soak: rate held ${held.toFixed(0)} req/s (target ${target_}) for ${minutes} min, ${errors} errors (wrk ${paced.errors}, SDK mix ${mix.errors}), p99 ${paced.p99Ms.toFixed(1)} ms, rss growth ${Number.isFinite(growth) ? growth.toFixed(1) : 'n/a'}%\n`,
+    `soak: rate held ${held.toFixed(0)} req/s (target ${target_}) for ${minutes} min, ${errors} errors (wrk ${paced.errors}${paced.failure !== undefined ? ' and stopped early' : ''}, SDK mix ${mix.errors}), p99 ${paced.p99Ms.toFixed(1)} ms, rss growth ${Number.isFinite(growth) ? growth.toFixed(1) : 'n/a'}%\n`,
   );
   exitCode = errors > 0 ? 1 : 0;
+} catch (err) {
+  log(`failed: ${err instanceof Error ? err.message : String(err)}`);
+  exitCode = 1;
 } finally {
   await stack.stop();
+  if (exitCode !== 0) {
+    // Keep the services' logs of a failed soak.
+    const kept = `${dir}-logs`;
+    await cp(join(dir, 'logs'), kept, { recursive: true }).catch(() => undefined);
+    log(`logs kept in ${kept}`);
+  }
   await rm(dir, { recursive: true, force: true });
 }
 process.exit(exitCode);

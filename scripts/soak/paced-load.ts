@@ -41,6 +41,8 @@ export interface PacedResult {
   readonly p99Ms: number;
   readonly wallS: number;
   readonly segments: number;
+  /** Why the run stopped early (wrk failed, e.g. the operator stopped answering). */
+  readonly failure?: string;
 }
 
 const ROUTES = ['/v2/token/generate', '/v2/token/refresh', '/v2/key/sharing'] as const;
@@ -92,7 +94,8 @@ export async function runPaced(src: LoadSource, t: PacedTarget, o: { rate: numbe
     const segment = run(src, t, pool, seconds, o.rate);
     // The next segment's pool, stamped with its start, built while this one runs.
     const next = elapsed + seconds < o.durationS ? buildPool(src, poolSize(Math.min(o.segmentS, o.durationS - elapsed - seconds)), Date.now() + seconds * 1000) : Promise.resolve([]);
-    const [r] = await Promise.all([segment, next.then((p) => (pool = p))]);
+    const [r] = await Promise.all([segment.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))), next.then((p) => (pool = p))]);
+    if (r instanceof Error) return { ...total, wallS: (performance.now() - started) / 1000, failure: `segment ${total.segments + 1}: ${r.message}` };
     elapsed += seconds;
     total = {
       requests: total.requests + r.requests,
