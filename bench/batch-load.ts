@@ -45,6 +45,7 @@ export async function runBatchLoad(spec: BatchSpec): Promise<LoadResult> {
   const agent = new Agent({ keepAlive: true, maxSockets: spec.concurrency });
   const latencies: number[] = [];
   let errors = 0;
+  let non2xx = 0;
   let next = 0;
   let verified = spec.verify === undefined;
   const start = performance.now();
@@ -57,6 +58,7 @@ export async function runBatchLoad(spec: BatchSpec): Promise<LoadResult> {
       try {
         const res = await postOnce(agent, spec, body);
         latencies.push(performance.now() - t0);
+        if (res.status < 200 || res.status > 299) non2xx++;
         if (res.status !== 200) errors++;
         else if (!verified) {
           verified = true;
@@ -72,5 +74,5 @@ export async function runBatchLoad(spec: BatchSpec): Promise<LoadResult> {
   const elapsedS = (performance.now() - start) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsedS, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), requests: latencies.length, errors };
+  return { rps: latencies.length / elapsedS, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), requests: latencies.length, errors, non2xx };
 }

@@ -22,6 +22,8 @@ export interface BenchDataset {
   readonly firstLevelSaltLength: number;
   readonly bucketSaltLength: number;
   readonly previousSalt: boolean;
+  /** The demo site's client-side keypair (subscription id, "UID2-X-..." public key). */
+  readonly cstg: { readonly subscriptionId: string; readonly publicKey: string };
 }
 
 function saltShape(dir: string): Pick<BenchDataset, 'firstLevelSaltLength' | 'bucketSaltLength' | 'previousSalt'> {
@@ -34,8 +36,20 @@ function saltShape(dir: string): Pick<BenchDataset, 'firstLevelSaltLength' | 'bu
 
 export async function prepareDataset(dir: string, buckets: number): Promise<BenchDataset> {
   await createDemoDataset({ out: dir, buckets });
-  const client = JSON.parse(readFileSync(join(dir, DEMO_CLIENT_FILE), 'utf8')) as { api_key: string; secret: string };
-  return { dir, configFile: join(dir, OPERATOR_CONFIG_FILE), apiKey: client.api_key, secret: Buffer.from(client.secret, 'base64'), ...saltShape(dir) };
+  return loadDataset(dir);
+}
+
+/** The benchmark's view of a demo data set that already exists (e.g. the soak's stack). */
+export function loadDataset(dir: string): BenchDataset {
+  const client = JSON.parse(readFileSync(join(dir, DEMO_CLIENT_FILE), 'utf8')) as { api_key: string; secret: string; cstg: { subscription_id: string; public_key: string } };
+  return {
+    dir,
+    configFile: join(dir, OPERATOR_CONFIG_FILE),
+    apiKey: client.api_key,
+    secret: Buffer.from(client.secret, 'base64'),
+    ...saltShape(dir),
+    cstg: { subscriptionId: client.cstg.subscription_id, publicKey: client.cstg.public_key },
+  };
 }
 
 /** `n` distinct, already-normalized emails of a realistic length (~24 chars). */
@@ -43,9 +57,8 @@ export function benchEmails(n: number, offset = 0): string[] {
   return Array.from({ length: n }, (_, i) => `user${(offset + i).toString(36).padStart(6, '0')}.name@example.com`);
 }
 
-/** Base64 v2 envelopes, one per payload, stamped now. */
-export function envelopePool(secret: Buffer, payloads: Iterable<string>): string[] {
-  const now = Date.now();
+/** Base64 v2 envelopes, one per payload, stamped `now` (default: the current time). */
+export function envelopePool(secret: Buffer, payloads: Iterable<string>, now = Date.now()): string[] {
   const out: string[] = [];
   for (const p of payloads) out.push(encodeRequestEnvelope(secret, { nowMs: now, payload: p }).toString('base64'));
   return out;

@@ -1,11 +1,11 @@
 /**
- * Starts a benchmark server (a TypeScript file run through tsx: scripts/ts-loader.mjs) as a child
- * process and waits for the one JSON line it prints when listening. Children are killed when the
- * benchmark exits.
+ * Starts a benchmark server as a child process and waits for the line it prints when listening:
+ * a TypeScript file run through the project's loader (`startChild`, e.g. the bare server), or
+ * any command (`startCommand`, e.g. `node bin/uid2.mjs operator`, the compiled operator as
+ * production runs it). Children are killed when the benchmark exits.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const TS_LOADER = fileURLToPath(new URL('../scripts/ts-loader.mjs', import.meta.url));
@@ -19,14 +19,26 @@ export interface BenchChild {
   stop(): Promise<void>;
 }
 
+export interface CommandSpec {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The ready line's information, or undefined for any other line (passed through to stderr). */
+  readonly ready: (line: string) => Record<string, number> | undefined;
+  /** Which other lines to pass through to stderr (default: all). */
+  readonly show?: (line: string) => boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+}
+
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of children) c.kill('SIGKILL');
 });
 
-export function startChild(script: string, args: string[] = [], nodeFlags: string[] = [], timeoutMs = 120_000): Promise<BenchChild> {
+export function startCommand(spec: CommandSpec): Promise<BenchChild> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeFlags, '--import', TS_LOADER, script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const name = spec.args.find((a) => !a.startsWith('-')) ?? spec.command;
+  const child = spawn(spec.command, spec.args, { stdio: ['ignore', 'pipe', 'inherit'], env: spec.env ?? process.env });
   children.add(child);
   const stop = () =>
     new Promise<void>((resolve) => {
@@ -40,46 +52,37 @@ export function startChild(script: string, args: string[] = [], nodeFlags: strin
       child.kill('SIGTERM');
     });
   return new Promise((resolve, reject) => {
+    const timeoutMs = spec.timeoutMs ?? 120_000;
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`${script} did not start within ${timeoutMs} ms`));
+      reject(new Error(`${name} did not start within ${timeoutMs} ms`));
     }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited with code ${code} before it was ready`));
+      reject(new Error(`${name} exited with code ${code} before it was ready`));
     });
     const lines = createInterface({ input: child.stdout! });
-    // The ready line is the first JSON object; other output (e.g. --trace-gc) is passed through.
+    const passThrough = (line: string) => {
+      if (spec.show?.(line) ?? true) process.stderr.write(`${line}\n`);
+    };
     const onLine = (line: string) => {
-      if (!line.startsWith('{')) return void process.stderr.write(`${line}\n`);
+      const info = spec.ready(line);
+      if (info === undefined) return passThrough(line);
       clearTimeout(timer);
       child.removeAllListeners('exit');
       lines.off('line', onLine);
-      lines.on('line', (l) => process.stderr.write(`${l}\n`));
-      resolve({ process: child, pid: child.pid!, info: JSON.parse(line), readyMs: performance.now() - started, stop });
+      lines.on('line', passThrough);
+      resolve({ process: child, pid: child.pid!, info, readyMs: performance.now() - started, stop });
     };
     lines.on('line', onLine);
   });
 }
 
-/** Resident set size of a process in MB (Linux /proc; 0 where unavailable). */
-export function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU seconds (user + system) a process has used so far (Linux /proc; 0 where unavailable). */
-export function cpuSeconds(pid: number): number {
-  try {
-    // Fields after the ")" of the command name: state is field 3, utime 14, stime 15 (clock ticks, 100/s).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
+/** A TypeScript server script whose ready line is its first JSON object (other output, e.g. --trace-gc, passes through). */
+export function startChild(script: string, args: string[] = [], nodeFlags: string[] = []): Promise<BenchChild> {
+  return startCommand({
+    command: process.execPath,
+    args: [...nodeFlags, '--import', TS_LOADER, script, ...args],
+    ready: (line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, number>) : undefined),
+  });
 }

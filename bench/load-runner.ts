@@ -6,7 +6,7 @@
  * with the same settings in one run, so their ratio is comparable.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -17,10 +17,17 @@ export interface LoadSpec {
   readonly port: number;
   readonly path: string;
   readonly headers: Record<string, string>;
-  /** One body per request, used in order and wrapped around if the run outlasts the pool. */
+  /**
+   * One body per request, used in order and wrapped around if the run outlasts the pool; a
+   * body may be preceded by its own path and a tab (a mix of routes).
+   */
   readonly bodies: readonly string[];
   readonly connections: number;
   readonly durationS: number;
+  /** Load threads (wrk `-t`; default 1). */
+  readonly threads?: number;
+  /** Open loop at this many requests per second in all (wrk only, see wrk-pool.lua); default: closed loop. */
+  readonly rate?: number;
 }
 
 export interface LoadResult {
@@ -30,6 +37,8 @@ export interface LoadResult {
   readonly requests: number;
   /** Transport errors plus non-2xx answers. */
   readonly errors: number;
+  /** Answers with a status other than 2xx. */
+  readonly non2xx: number;
 }
 
 const WRK_SCRIPT = fileURLToPath(new URL('./wrk-pool.lua', import.meta.url));
@@ -43,15 +52,18 @@ async function runWrk(spec: LoadSpec, poolDir: string): Promise<LoadResult> {
   const pool = join(poolDir, `pool-${process.pid}-${Date.now()}.txt`);
   writeFileSync(pool, spec.bodies.join('\n') + '\n');
   const headerArgs = Object.entries(spec.headers).map(([k, v]) => `${k}: ${v}`);
-  const args = ['-t1', `-c${spec.connections}`, `-d${spec.durationS}s`, '--timeout', '10s', '-s', WRK_SCRIPT,
-    `http://127.0.0.1:${spec.port}${spec.path}`, '--', pool, spec.path, ...headerArgs];
+  const threads = spec.threads ?? 1;
+  const args = [`-t${threads}`, `-c${Math.max(spec.connections, threads)}`, `-d${spec.durationS}s`, '--timeout', '10s', '-s', WRK_SCRIPT,
+    `http://127.0.0.1:${spec.port}${spec.path}`, '--', `pool=${pool}`, `path=${spec.path}`, `threads=${threads}`, ...headerArgs];
+  const env = spec.rate === undefined ? process.env : { ...process.env, BENCH_WRK_RATE: String(spec.rate / threads) };
   const out = await new Promise<string>((resolve, reject) => {
-    const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let text = '';
     p.stdout.on('data', (c: Buffer) => (text += c.toString()));
     p.on('error', reject);
     p.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`wrk exited with ${code}`))));
   });
+  rmSync(pool, { force: true });
   const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
   if (!line) throw new Error('wrk printed no result');
   const r = JSON.parse(line.slice('WRK_JSON '.length));
@@ -61,12 +73,19 @@ async function runWrk(spec: LoadSpec, poolDir: string): Promise<LoadResult> {
     p99Ms: r.p99_us / 1000,
     requests: r.requests,
     errors: r.connect + r.read + r.write + r.status + r.timeout,
+    non2xx: r.status,
   };
 }
 
 async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.rate !== undefined) throw new Error('an open-loop rate needs wrk');
   let i = 0;
   const bodies = spec.bodies;
+  const next = (req: Record<string, unknown>) => {
+    const line = bodies[i++ % bodies.length];
+    const tab = line.startsWith('/') ? line.indexOf('\t') : -1;
+    return tab < 0 ? { ...req, body: line } : { ...req, path: line.slice(0, tab), body: line.slice(tab + 1) };
+  };
   const result = await autocannon({
     url: `http://127.0.0.1:${spec.port}`,
     connections: spec.connections,
@@ -76,7 +95,7 @@ async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
         method: 'POST',
         path: spec.path,
         headers: spec.headers,
-        setupRequest: (req: Record<string, unknown>) => ({ ...req, body: bodies[i++ % bodies.length] }),
+        setupRequest: next,
       },
     ],
   });
@@ -86,6 +105,7 @@ async function runAutocannon(spec: LoadSpec): Promise<LoadResult> {
     p99Ms: result.latency.p99,
     requests: result.requests.total,
     errors: result.errors + result.timeouts + result.non2xx,
+    non2xx: result.non2xx,
   };
 }
 

@@ -1,24 +1,28 @@
 /**
- * `npm run bench [-- --quick] [-- --tool wrk|autocannon]`: the operator's performance figures,
- * each measured in this run next to its reference (issue 6):
- *   - generate / refresh / key sharing / map v3 on one worker vs a bare node:http server
- *     (same tool, same connections, same bodies);
- *   - map v3 emails per second vs the crypto limit (openssl SHA-256 speed / blocks per email);
- *   - production-scale data (2^20 buckets, 10M opt-out entries): RSS, start to healthy, and the
- *     p99 of generate while a new salt snapshot is swapped in vs the steady p99.
- * Everything runs on 127.0.0.1; the servers are child processes; results go to bench/results.json.
+ * `npm run bench [-- --quick] [-- --tool wrk|autocannon] [-- --no-build]`: the operator's
+ * performance figures, each measured in this run next to its reference (issues 6, 15, 16). The
+ * operator is the compiled `uid2 operator` (built first), as production runs it:
+ *   - default thread count (the headline) and one thread: each route against a bare node:http
+ *     server with as many reusePort threads, per server CPU-second and per second;
+ *   - identity map v3 and v2 (one thread) against the crypto limit (openssl SHA-256 speed);
+ *   - production-scale data (2^20 buckets, 10M opt-out records): memory of the whole operator
+ *     at 1, 2 and 4 threads, start to healthy, and generate p99 during a salt swap vs steady.
+ * Everything runs on 127.0.0.1; servers are child processes; results go to bench/results.json.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchEmails, envelopePool, generatePayloads, prepareDataset, refreshTokenPool, type BenchDataset } from './bench-data.ts';
-import { runBatchLoad } from './batch-load.ts';
-import { cpuSeconds, rssMb, startChild, type BenchChild } from './child-process.ts';
+import { benchEmails, prepareDataset } from './bench-data.ts';
 import { blocksPerMappedEmail, measureHashRate } from './crypto-limit.ts';
-import { pickLoadTool, runLoad, type LoadResult, type LoadTool } from './load-runner.ts';
-import { OPTOUT_METADATA_PATH, prepareSaltRotation, writeOptOutPartitions } from './prod-data.ts';
-import { checkTable, loadTable, writeResults, type Check, type Row } from './report.ts';
+import { pickLoadTool, type LoadTool } from './load-runner.ts';
+import { perCpuSecond, type LoadSettings } from './measured-load.ts';
+import { measureProduction, type ProductionFigures } from './production-scale.ts';
+import { writeOptOutPartitions } from './prod-data.ts';
+import { checkTable, loadTable, rowFigures, writeResults, type Check } from './report.ts';
+import { MAP_V2_BATCH, MAP_V3_BATCH, measureConfiguration, type Configuration, type Row, type RowKey } from './throughput.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -27,213 +31,168 @@ const tool: LoadTool = pickLoadTool(toolArg >= 0 ? argv[toolArg + 1] : undefined
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 const cfg = quick
-  ? { durationS: 3, warmupS: 1, hashSeconds: 1, prodBuckets: 2 ** 16, prodOptOut: 500_000, mapBatch: 5000, connections: 32, optOut: 100_000 }
-  : { durationS: 10, warmupS: 2, hashSeconds: 3, prodBuckets: 2 ** 20, prodOptOut: 10_000_000, mapBatch: 5000, connections: 32, optOut: 1_000_000 };
+  ? { durationS: 3, rounds: 1, warmupS: 2, bareWarmupS: 1, hashSeconds: 1, prodBuckets: 2 ** 16, prodOptOut: 500_000, connections: 32, optOut: 100_000 }
+  : { durationS: 10, rounds: 2, warmupS: 5, bareWarmupS: 2, hashSeconds: 3, prodBuckets: 2 ** 20, prodOptOut: 10_000_000, connections: 32, optOut: 1_000_000 };
+/** Rows of the default thread count (the headline) and of one thread. */
+const DEFAULT_ROWS: readonly RowKey[] = ['generate', 'refresh', 'key_sharing'];
+const ONE_THREAD_ROWS: readonly RowKey[] = ['generate', 'refresh', 'key_sharing', 'map_v3', 'map_v2', 'optout_status', 'client_generate'];
+/** Memory is measured at these thread counts (issue 16). */
+const MEMORY_THREADS = [1, 2, 4];
+/** Issue 16's memory target: 1.2 GiB. */
+const RSS_TARGET_MB = 1.2 * 1024;
 
 const work = mkdtempSync(join(tmpdir(), 'uid2-bench-'));
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-function operatorArgs(ds: BenchDataset, flags: Record<string, string | number | boolean> = {}): string[] {
-  return [JSON.stringify({ dataDir: ds.dir, files: [ds.configFile], flags: { port: 0, metrics_port: 0, host: '127.0.0.1', ...flags } })];
+/** The operator runs from dist/ as in production: compile the current sources first. */
+function build(): void {
+  if (argv.includes('--no-build')) return;
+  log('building dist/ (tsc -p tsconfig.build.json)');
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', here('../tsconfig.build.json')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('the build failed');
 }
 
-async function healthy(port: number): Promise<boolean> {
-  try {
-    return (await fetch(`http://127.0.0.1:${port}/ops/healthcheck`)).status === 200;
-  } catch {
-    return false;
+type Results = Record<string, number | string | boolean>;
+
+/** Figures of one row under `prefix` (`generate`, `default_generate`, ...). */
+function rowResults(prefix: string, r: Row, perCpuIsHeadline: boolean): Results {
+  const f = rowFigures(r);
+  return {
+    [`${prefix}_rps`]: r.operator.rps,
+    [`${prefix}_p50_ms`]: r.operator.p50Ms,
+    [`${prefix}_p99_ms`]: r.operator.p99Ms,
+    [`${prefix}_per_cpu_s`]: perCpuSecond(r.operator),
+    [`${prefix}_bare_rps`]: r.bare.rps,
+    [`${prefix}_bare_per_cpu_s`]: perCpuSecond(r.bare),
+    [`${prefix}_bare_cpu_per_thread`]: f.bareCpuPerThread,
+    [`${prefix}_load_tool_bound`]: f.loadToolBound,
+    [`${prefix}_other_cores`]: f.otherCores,
+    // The default thread count's `_vs_bare` is per CPU-second (issue 16's headline); the
+    // one-thread keys keep their earlier meaning (req/s), with `_cpu` beside them.
+    ...(perCpuIsHeadline ? { [`${prefix}_vs_bare`]: f.perCpu, [`${prefix}_vs_bare_rps`]: f.rps } : { [`${prefix}_vs_bare`]: f.rps, [`${prefix}_vs_bare_cpu`]: f.perCpu }),
+  };
+}
+
+function mapResults(prefix: string, r: Row, limit: number): Results {
+  const emailsPerS = r.operator.rps * r.batch!;
+  const emailsPerCpuS = perCpuSecond(r.operator) * r.batch!;
+  return {
+    [`${prefix}_rps`]: r.operator.rps,
+    [`${prefix}_p50_ms`]: r.operator.p50Ms,
+    [`${prefix}_p99_ms`]: r.operator.p99Ms,
+    [`${prefix}_emails_per_s`]: emailsPerS,
+    [`${prefix}_emails_per_cpu_s`]: emailsPerCpuS,
+    [`${prefix}_vs_crypto_limit`]: emailsPerS / limit,
+    [`${prefix}_vs_crypto_limit_cpu`]: emailsPerCpuS / limit,
+  };
+}
+
+const rowOf = (c: Configuration, key: RowKey) => c.rows.find((r) => r.key === key)!;
+
+function productionResults(p: ProductionFigures): Results {
+  const at = (t: number) => p.byThreads.find((b) => b.threads === t);
+  const byThreads: Results = {};
+  for (const b of p.byThreads) {
+    byThreads[`prod_rss_mb_threads_${b.threads}`] = b.rssMb;
+    byThreads[`prod_start_to_healthy_s_threads_${b.threads}`] = b.startToHealthyS;
   }
+  return {
+    prod_buckets: cfg.prodBuckets,
+    prod_optout_entries: cfg.prodOptOut,
+    prod_rss_mb: at(p.defaultThreads)!.rssMb,
+    prod_rss_after_swap_mb: p.swapRssMb,
+    prod_start_to_healthy_s: at(p.defaultThreads)!.startToHealthyS,
+    ...byThreads,
+    prod_rss_4_vs_1: (at(4)?.rssMb ?? NaN) / (at(1)?.rssMb ?? NaN),
+    steady_p99_ms: p.steady.p99Ms,
+    salt_swap_p99_ms: p.swap.p99Ms,
+    salt_swap_p99_ratio: p.swap.p99Ms / p.steady.p99Ms,
+    salt_swap_observed: p.swapped,
+    salt_swap_requests: p.swap.requests,
+    salt_swap_non2xx: p.swap.non2xx,
+    salt_swap_errors: p.swap.errors,
+    salt_swap_other_cores: Math.max(p.steady.otherCores, p.swap.otherCores),
+  };
 }
 
-async function saltVersion(metricsPort: number): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const m = /uid2_config_store_version\{[^}]*store="salts"[^}]*\}\s+(\d+)/.exec(text);
-  return m ? Number(m[1]) : 0;
-}
-
-const v2Headers = (ds: BenchDataset) => ({ Authorization: `Bearer ${ds.apiKey}`, 'Content-Type': 'text/plain' });
-
-/** Warm up, then size a pool of unique envelopes for the measured run from the warm-up rate. */
-/** Server CPU seconds per request, the figure that survives a busy shared machine. */
-const cpuPerRequest = new WeakMap<LoadResult, number>();
-
-async function onCpu(pid: number, run: () => Promise<LoadResult>): Promise<LoadResult> {
-  const before = cpuSeconds(pid);
-  const result = await run();
-  cpuPerRequest.set(result, (cpuSeconds(pid) - before) / Math.max(1, result.requests));
-  return result;
-}
-
-async function envelopeRun(pid: number, port: number, path: string, ds: BenchDataset, payloads: (n: number, offset: number) => Iterable<string>, durationS: number, onMeasuredStart?: () => void): Promise<{ result: LoadResult; sample: string[] }> {
-  const warmPool = envelopePool(ds.secret, payloads(20_000, 0));
-  const warm = await runLoad(tool, { port, path, headers: v2Headers(ds), bodies: warmPool, connections: cfg.connections, durationS: cfg.warmupS }, work);
-  // Twice the warm-up rate (JIT warms further during the run), never below 5k/s: a wrapped pool
-  // would replay envelopes, which the replay guard answers with fast 400s.
-  const size = Math.min(1_500_000, Math.ceil(Math.max(warm.rps, 5000) * durationS * 2) + 5000);
-  const pool = envelopePool(ds.secret, payloads(size, 1_000_000));
-  onMeasuredStart?.();
-  const result = await onCpu(pid, () => runLoad(tool, { port, path, headers: v2Headers(ds), bodies: pool, connections: cfg.connections, durationS }, work));
-  return { result, sample: pool.slice(0, 10_000) };
-}
-
-async function bareRun(bare: BenchChild, bodies: string[], headers: Record<string, string>): Promise<LoadResult> {
-  await runLoad(tool, { port: bare.info.port, path: '/', headers, bodies, connections: cfg.connections, durationS: cfg.warmupS }, work);
-  return onCpu(bare.pid, () => runLoad(tool, { port: bare.info.port, path: '/', headers, bodies, connections: cfg.connections, durationS: cfg.durationS }, work));
-}
-
-async function throughput(): Promise<{ rows: Row[]; map: LoadResult; ds: BenchDataset }> {
-  const ds = await prepareDataset(join(work, 'small'), 4096);
-  // Opt-out records as an operator always has them: every generate and mapped email is looked up.
-  writeOptOutPartitions(ds.dir, cfg.optOut);
-  const op = await startChild(here('./operator-server.ts'), operatorArgs(ds, { optout_metadata_path: OPTOUT_METADATA_PATH }));
-  const bare = await startChild(here('./bare-server.ts'));
-  const rows: Row[] = [];
-  try {
-    log('token/generate');
-    const gen = await envelopeRun(op.pid, op.info.port, '/v2/token/generate', ds, generatePayloads, cfg.durationS);
-    rows.push({ name: 'token/generate', operator: gen.result, bare: await bareRun(bare, gen.sample, v2Headers(ds)) });
-
-    log('token/refresh');
-    const tokens = await refreshTokenPool(ds, quick ? 5000 : 20_000);
-    const refreshHeaders = { 'Content-Type': 'text/plain' };
-    await runLoad(tool, { port: op.info.port, path: '/v2/token/refresh', headers: refreshHeaders, bodies: tokens, connections: cfg.connections, durationS: cfg.warmupS }, work);
-    const refresh = await onCpu(op.pid, () => runLoad(tool, { port: op.info.port, path: '/v2/token/refresh', headers: refreshHeaders, bodies: tokens, connections: cfg.connections, durationS: cfg.durationS }, work));
-    rows.push({ name: 'token/refresh', operator: refresh, bare: await bareRun(bare, tokens, refreshHeaders) });
-
-    log('key/sharing');
-    const keys = await envelopeRun(op.pid, op.info.port, '/v2/key/sharing', ds, function* (n) {
-      for (let i = 0; i < n; i++) yield '';
-    }, cfg.durationS);
-    rows.push({ name: 'key/sharing', operator: keys.result, bare: await bareRun(bare, keys.sample, v2Headers(ds)) });
-
-    log(`identity/map v3 (${cfg.mapBatch} emails per request)`);
-    const payloads = [0, 1, 2, 3].map((k) => JSON.stringify({ email: benchEmails(cfg.mapBatch, k * cfg.mapBatch) }));
-    const verify = (json: unknown) => {
-      const body = (json as { body?: { email?: { u?: string }[] } }).body;
-      if (body?.email?.length !== cfg.mapBatch || !body.email.every((e) => typeof e.u === 'string')) throw new Error('verify: map v3 answer is incomplete');
-    };
-    const mapSpec = { path: '/v3/identity/map', apiKey: ds.apiKey, secret: ds.secret, payloads, concurrency: 2 };
-    await runBatchLoad({ ...mapSpec, port: op.info.port, durationS: cfg.warmupS, verify });
-    const map = await onCpu(op.pid, () => runBatchLoad({ ...mapSpec, port: op.info.port, durationS: cfg.durationS }));
-    rows.push({ name: `identity/map v3 x${cfg.mapBatch}`, operator: map, bare: await runBatchLoad({ ...mapSpec, port: bare.info.port, path: '/', durationS: cfg.durationS }) });
-    return { rows, map, ds };
-  } finally {
-    await Promise.all([op.stop(), bare.stop()]);
-  }
-}
-
-async function productionScale(): Promise<{ rssMb: number; rssPeakSwapMb: number; startToHealthyS: number; steady: LoadResult; swap: LoadResult; swapped: boolean }> {
-  log(`production-scale data: ${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-out entries`);
-  const ds = await prepareDataset(join(work, 'prod'), cfg.prodBuckets);
-  writeOptOutPartitions(ds.dir, cfg.prodOptOut);
-  const started = performance.now();
-  const op = await startChild(here('./operator-server.ts'), operatorArgs(ds, { optout_metadata_path: OPTOUT_METADATA_PATH, salt_refresh_ms: 1000 }));
-  while (!(await healthy(op.info.port))) await new Promise((r) => setTimeout(r, 20));
-  const startToHealthyS = (performance.now() - started) / 1000;
-  try {
-    const gen = (offset: number, onMeasuredStart?: () => void) =>
-      envelopeRun(op.pid, op.info.port, '/v2/token/generate', ds, (n, o) => generatePayloads(n, o + offset), cfg.durationS, onMeasuredStart);
-    const steady = (await gen(0)).result;
-    const rss = rssMb(op.pid);
-    const before = await saltVersion(op.info.metricsPort);
-    const publishRotation = prepareSaltRotation(ds.dir, 1 / 365);
-    log('salt swap under load');
-    // Publish the rotation 1 s into the measured run; the operator polls salts every second.
-    let published = 0;
-    let publishTimer: NodeJS.Timeout | undefined;
-    const swapLoad = gen(10_000_000, () => {
-      publishTimer = setTimeout(() => (published = publishRotation()), 1000);
-    });
-    const swap = (await swapLoad).result;
-    clearTimeout(publishTimer);
-    let swapped = false;
-    for (let i = 0; i < 100 && !swapped; i++) {
-      swapped = (await saltVersion(op.info.metricsPort)) === published && published > before;
-      if (!swapped) await new Promise((r) => setTimeout(r, 100));
-    }
-    // Resident memory with the data loaded and serving; the swap briefly holds two salt snapshots.
-    return { rssMb: rss, rssPeakSwapMb: Math.max(rss, rssMb(op.pid)), startToHealthyS, steady, swap, swapped };
-  } finally {
-    await op.stop();
-  }
+function checks(r: Results, p: ProductionFigures): Check[] {
+  const n = (k: string) => r[k] as number;
+  const min = (k: string, name: string, target: number): Check => ({ name, value: n(k), target: `>= ${target}`, pass: n(k) >= target });
+  const info = (k: string, name: string): Check => ({ name, value: n(k), target: '(reported)' });
+  const slowestStart = Math.max(...p.byThreads.map((b) => b.startToHealthyS));
+  return [
+    min('default_generate_vs_bare', `generate / bare per CPU-s, ${r.threads} threads`, 0.6),
+    min('default_refresh_vs_bare', `refresh / bare per CPU-s, ${r.threads} threads`, 0.6),
+    info('default_key_sharing_vs_bare', `key/sharing / bare per CPU-s, ${r.threads} threads`),
+    min('generate_vs_bare_cpu', 'generate / bare per CPU-s, 1 thread', 0.7),
+    min('refresh_vs_bare_cpu', 'refresh / bare per CPU-s, 1 thread', 0.7),
+    info('key_sharing_vs_bare_cpu', 'key/sharing / bare per CPU-s, 1 thread'),
+    info('optout_status_vs_bare_cpu', 'optout/status / bare per CPU-s, 1 thread'),
+    info('client_generate_vs_bare_cpu', 'client-generate / bare per CPU-s, 1 thread'),
+    min('map_vs_crypto_limit', 'map v3 emails/s / crypto limit, 1 thread', 0.4),
+    info('map_v2_vs_crypto_limit', 'map v2 emails/s / crypto limit, 1 thread'),
+    ...MEMORY_THREADS.map((t) => ({ name: `prod RSS MB, ${t} thread${t === 1 ? '' : 's'}`, value: n(`prod_rss_mb_threads_${t}`), target: `<= ${RSS_TARGET_MB.toFixed(0)}`, pass: n(`prod_rss_mb_threads_${t}`) <= RSS_TARGET_MB })),
+    { name: 'prod RSS 4 threads / 1 thread', value: n('prod_rss_4_vs_1'), target: '<= 1.15', pass: n('prod_rss_4_vs_1') <= 1.15 },
+    { name: 'prod start to healthy s (slowest)', value: slowestStart, target: '<= 5', pass: slowestStart <= 5 },
+    { name: 'generate p99 during salt swap / steady', value: n('salt_swap_p99_ratio'), target: '<= 1.5, swapped', pass: n('salt_swap_p99_ratio') <= 1.5 && p.swapped },
+    { name: 'non-2xx during salt swap', value: n('salt_swap_non2xx'), target: '0', pass: n('salt_swap_non2xx') === 0 },
+  ];
 }
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  build();
   log(`${quick ? 'quick' : 'full'} run, load tool ${tool}, work dir ${work}`);
+  const s: LoadSettings = { tool, work, connections: cfg.connections, durationS: cfg.durationS };
+  const plan = { operatorWarmupS: cfg.warmupS, bareWarmupS: cfg.bareWarmupS, rounds: cfg.rounds };
   const hash = await measureHashRate(cfg.hashSeconds);
-  const { rows, map, ds } = await throughput();
-  const blocks = blocksPerMappedEmail({ emails: benchEmails(cfg.mapBatch), firstLevelSaltLength: ds.firstLevelSaltLength, bucketSaltLength: ds.bucketSaltLength, previousSalt: ds.previousSalt });
-  const limit = hash.blocksPerS / blocks;
-  const prod = await productionScale();
-  const [gen, refresh, keys] = rows;
-  const mapEmails = map.rps * cfg.mapBatch;
-  const results = {
+  const ds = await prepareDataset(join(work, 'small'), 4096);
+  writeOptOutPartitions(ds.dir, cfg.optOut);
+  const out = process.stdout;
+  const def = await measureConfiguration(s, plan, ds, undefined, DEFAULT_ROWS, quick, log);
+  out.write(`\n${loadTable(`${def.threads} threads (default)`, def.rows)}\n\n`);
+  const one = await measureConfiguration(s, plan, ds, 1, ONE_THREAD_ROWS, quick, log);
+  out.write(`${loadTable('1 thread', one.rows)}\n\n`);
+  const prod = await measureProduction(s, cfg.warmupS, work, { buckets: cfg.prodBuckets, optOuts: cfg.prodOptOut }, { counts: MEMORY_THREADS, default: def.threads }, log);
+
+  const shape = { firstLevelSaltLength: ds.firstLevelSaltLength, bucketSaltLength: ds.bucketSaltLength };
+  const blocksV3 = blocksPerMappedEmail({ emails: benchEmails(MAP_V3_BATCH), ...shape, previousSalt: ds.previousSalt });
+  // Map v2 answers the current raw UID only.
+  const blocksV2 = blocksPerMappedEmail({ emails: benchEmails(MAP_V2_BATCH), ...shape, previousSalt: false });
+  const limitV3 = hash.blocksPerS / blocksV3;
+  const limitV2 = hash.blocksPerS / blocksV2;
+  const gen = rowOf(one, 'generate');
+  const results: Results = {
     mode: quick ? 'quick' : 'full',
     load_tool: tool,
     hash_source: hash.source,
-    generate_rps: gen.operator.rps,
-    generate_p50_ms: gen.operator.p50Ms,
-    generate_p99_ms: gen.operator.p99Ms,
-    bare_rps: gen.bare!.rps,
-    generate_vs_bare: gen.operator.rps / gen.bare!.rps,
-    refresh_rps: refresh.operator.rps,
-    refresh_p50_ms: refresh.operator.p50Ms,
-    refresh_p99_ms: refresh.operator.p99Ms,
-    refresh_bare_rps: refresh.bare!.rps,
-    refresh_vs_bare: refresh.operator.rps / refresh.bare!.rps,
-    key_sharing_rps: keys.operator.rps,
-    key_sharing_p50_ms: keys.operator.p50Ms,
-    key_sharing_p99_ms: keys.operator.p99Ms,
-    key_sharing_vs_bare: keys.operator.rps / keys.bare!.rps,
-    map_rps: map.rps,
-    map_p50_ms: map.p50Ms,
-    map_p99_ms: map.p99Ms,
-    map_emails_per_s: mapEmails,
-    // The same figures per server CPU second (openssl speed also counts CPU time): robust to a busy host.
-    generate_vs_bare_cpu: cpuPerRequest.get(gen.bare!)! / cpuPerRequest.get(gen.operator)!,
-    refresh_vs_bare_cpu: cpuPerRequest.get(refresh.bare!)! / cpuPerRequest.get(refresh.operator)!,
-    key_sharing_vs_bare_cpu: cpuPerRequest.get(keys.bare!)! / cpuPerRequest.get(keys.operator)!,
-    map_emails_per_cpu_s: cfg.mapBatch / cpuPerRequest.get(map)!,
-    map_vs_crypto_limit_cpu: cfg.mapBatch / cpuPerRequest.get(map)! / limit,
+    threads: def.threads,
+    ...Object.assign({}, ...DEFAULT_ROWS.map((k) => rowResults(`default_${k}`, rowOf(def, k), true))),
+    ...Object.assign({}, ...(['generate', 'refresh', 'key_sharing', 'optout_status', 'client_generate'] as const).map((k) => rowResults(k, rowOf(one, k), false))),
+    bare_rps: gen.bare.rps,
+    ...mapResults('map', rowOf(one, 'map_v3'), limitV3),
+    ...mapResults('map_v2', rowOf(one, 'map_v2'), limitV2),
     sha256_blocks_per_s: hash.blocksPerS,
-    sha256_blocks_per_email: blocks,
-    crypto_limit_emails_per_s: limit,
-    map_vs_crypto_limit: mapEmails / limit,
-    prod_buckets: cfg.prodBuckets,
-    prod_optout_entries: cfg.prodOptOut,
-    prod_rss_mb: prod.rssMb,
-    prod_rss_after_swap_mb: prod.rssPeakSwapMb,
-    prod_start_to_healthy_s: prod.startToHealthyS,
-    steady_p99_ms: prod.steady.p99Ms,
-    salt_swap_p99_ms: prod.swap.p99Ms,
-    salt_swap_p99_ratio: prod.swap.p99Ms / prod.steady.p99Ms,
-    salt_swap_observed: prod.swapped,
-    errors: rows.reduce((n, r) => n + r.operator.errors, 0) + prod.steady.errors + prod.swap.errors,
-    elapsed_s: (performance.now() - t0) / 1000,
+    sha256_blocks_per_email: blocksV3,
+    sha256_blocks_per_email_v2: blocksV2,
+    crypto_limit_emails_per_s: limitV3,
+    crypto_limit_v2_emails_per_s: limitV2,
+    ...productionResults(prod),
+    errors: [...def.rows, ...one.rows].reduce((n, r) => n + r.operator.errors, 0) + prod.steady.errors + prod.swap.errors,
   };
-  const checks: Check[] = [
-    { name: 'generate / bare req/s', value: results.generate_vs_bare, target: '>= 0.5', pass: results.generate_vs_bare >= 0.5 },
-    { name: 'refresh / bare req/s', value: results.refresh_vs_bare, target: '>= 0.5', pass: results.refresh_vs_bare >= 0.5 },
-    { name: 'map v3 emails/s / crypto limit', value: results.map_vs_crypto_limit, target: '>= 0.4', pass: results.map_vs_crypto_limit >= 0.4 },
-    { name: 'generate / bare, per server CPU-s', value: results.generate_vs_bare_cpu, target: '(>= 0.5)', pass: results.generate_vs_bare_cpu >= 0.5 },
-    { name: 'refresh / bare, per server CPU-s', value: results.refresh_vs_bare_cpu, target: '(>= 0.5)', pass: results.refresh_vs_bare_cpu >= 0.5 },
-    { name: 'map v3 / crypto limit, per CPU-s', value: results.map_vs_crypto_limit_cpu, target: '(>= 0.4)', pass: results.map_vs_crypto_limit_cpu >= 0.4 },
-    { name: 'prod RSS MB', value: results.prod_rss_mb, target: '<= 1536', pass: results.prod_rss_mb <= 1536 },
-    { name: 'prod start to healthy s', value: results.prod_start_to_healthy_s, target: '<= 10', pass: results.prod_start_to_healthy_s <= 10 },
-    { name: 'p99 during salt swap / steady', value: results.salt_swap_p99_ratio, target: '<= 2', pass: results.salt_swap_p99_ratio <= 2 && prod.swapped },
-  ];
-  process.stdout.write(`\n${loadTable(rows)}\n\n`);
-  process.stdout.write(
-    `crypto limit: ${hash.blocksPerS.toFixed(0)} SHA-256 64-byte ops/s (${hash.source}) / ${blocks.toFixed(2)} blocks per email = ${limit.toFixed(0)} emails/s; map v3: ${mapEmails.toFixed(0)} emails/s\n`,
+  results.elapsed_s = (performance.now() - t0) / 1000;
+
+  out.write(`crypto limit (one core): ${hash.blocksPerS.toFixed(0)} SHA-256 64-byte ops/s (${hash.source}) / ${blocksV3.toFixed(2)} blocks per v3 email = ${limitV3.toFixed(0)} emails/s (v2: ${blocksV2.toFixed(2)} blocks, ${limitV2.toFixed(0)} emails/s)\n`);
+  out.write(`map v3: ${(results.map_emails_per_s as number).toFixed(0)} emails/s, ${(results.map_emails_per_cpu_s as number).toFixed(0)} per CPU-s; map v2: ${(results.map_v2_emails_per_s as number).toFixed(0)} emails/s, ${(results.map_v2_emails_per_cpu_s as number).toFixed(0)} per CPU-s\n`);
+  out.write(`production scale (${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-outs): ${prod.byThreads.map((b) => `${b.threads} threads: RSS ${b.rssMb} MB, healthy in ${b.startToHealthyS.toFixed(2)} s`).join('; ')}\n`);
+  out.write(
+    `salt swap (${prod.defaultThreads} threads, unique envelopes): p99 steady ${prod.steady.p99Ms.toFixed(2)} ms, during the swap ${prod.swap.p99Ms.toFixed(2)} ms, ${prod.swap.requests} requests, ${prod.swap.non2xx} non-2xx (swap ${prod.swapped ? 'observed' : 'NOT observed'}); other work ${Math.max(prod.steady.otherCores, prod.swap.otherCores).toFixed(2)} cores; RSS during the swap ${prod.swapRssMb} MB (replay table of 4M entries)\n\n`,
   );
-  process.stdout.write(
-    `production scale (${cfg.prodBuckets} buckets, ${cfg.prodOptOut} opt-outs): RSS ${prod.rssMb} MB (${prod.rssPeakSwapMb} MB after the salt swap), start to healthy ${prod.startToHealthyS.toFixed(2)} s, generate p99 steady ${prod.steady.p99Ms.toFixed(2)} ms, during salt swap ${prod.swap.p99Ms.toFixed(2)} ms (swap ${prod.swapped ? 'observed' : 'NOT observed'})\n\n`,
-  );
-  process.stdout.write(`${checkTable(checks)}\n`);
-  const out = here('./results.json');
-  writeResults(out, results);
-  process.stdout.write(`\nresults written to ${out} (${results.elapsed_s.toFixed(0)} s)\n`);
+  out.write(`${checkTable(checks(results, prod))}\n`);
+  const file = here('./results.json');
+  writeResults(file, results);
+  out.write(`\nresults written to ${file} (${(results.elapsed_s as number).toFixed(0)} s)\n`);
 }
 
 try {

@@ -1,6 +1,5 @@
 /**
- * Drives operations either closed-loop (fixed concurrency, as fast as the system answers: the
- * calibration of the maximum) or open-loop at a fixed rate (the soak). Open loop keeps issuing
+ * Drives the SDK mix open-loop at a fixed rate (the soak's correctness load). Open loop keeps issuing
  * at the target rate whatever the latency, so a slow-down shows up as latency, not as a
  * quietly lower rate; in-flight requests are capped and a request that cannot start in time is
  * counted as an error ("backlog").
@@ -17,17 +16,6 @@ async function timed(op: Operation, rec: LatencyRecorder): Promise<void> {
     error = `${op.name}: ${(err as Error).message.slice(0, 80)}`;
   }
   rec.record(performance.now() - t0, error);
-}
-
-export async function runClosedLoop(ops: readonly Operation[], concurrency: number, durationMs: number): Promise<LatencyRecorder> {
-  const rec = new LatencyRecorder();
-  const deadline = Date.now() + durationMs;
-  let n = 0;
-  const worker = async () => {
-    while (Date.now() < deadline) await timed(pickOperation(ops, (n++ * 0.618033988749895) % 1), rec);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return rec;
 }
 
 export interface OpenLoopOptions {
