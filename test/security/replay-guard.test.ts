@@ -108,6 +108,23 @@ test('guard: one client holds at most its share of the table; others are still a
   for (let i = 0; i < 50; i++) assert.equal(guard.admit('greedy', now, nonce(i)), 'fresh', `after the window, #${i}`);
 });
 
+test('guard: a client under its share of live entries is admitted, whatever the dead entries the sweep has not reached', () => {
+  // 60 envelopes/s stamped when sent keep ~7,200 live entries, under the 10,000 share of a
+  // 20,000 table; the sweep cursor needs 16,384 admissions (~270 s) per pass over its 65,536
+  // slots, so dead entries pile up behind it. Measured before the fix: 31% refused, from 172 s on.
+  let now = 1_800_000_000_000;
+  const guard = new ReplayGuard({ now: () => now, capacity: 20_000 });
+  let refused = 0;
+  for (let i = 0; i < 60 * 600; i++) {
+    now += 1000 / 60;
+    const n = Buffer.alloc(8);
+    n.writeUInt32BE(i, 0);
+    if (guard.admit('a', Math.floor(now), n) !== 'fresh') refused++;
+  }
+  assert.equal(refused, 0);
+  assert.ok(guard.size <= 60 * 121, `live entries ${guard.size}`);
+});
+
 test('guard: a lock held too long makes it unavailable (503), never a pass; a dead holder is repaired', () => {
   const now = 1_000_000;
   const guard = new ReplayGuard({ now: () => now, capacity: 10 });
