@@ -242,3 +242,43 @@ test('a thread whose event loop stays blocked past request_thread_stall_ms is re
   while (op.threads.threadIds().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.equal((await post(op.port, '/v2/token/generate', envelope({ email: 'after@example.com' }))).status, 200);
 });
+
+test('close drains every thread: requests in flight on each thread finish with Connection: close, new connections are refused, then the process is done', async (t) => {
+  const op = await start(dataSet(t), 2);
+  let closed = false;
+  t.after(() => (closed ? undefined : op.close()));
+  // Four requests with half their body sent: on two threads, the kernel spreading connections.
+  const inFlight = Array.from({ length: 4 }, (_, i) => {
+    const body = envelope({ email: 'drain@example.com' });
+    let finish!: () => void;
+    const reply = new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = request(
+        { host: '127.0.0.1', port: op.port, path: '/v2/token/generate', method: 'POST', agent: false, headers: { authorization: `Bearer ${CLIENTS.special.key}`, 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }));
+        },
+      );
+      req.on('error', reject);
+      req.write(body.slice(0, 20 + i));
+      finish = () => req.end(body.slice(20 + i));
+    });
+    return { reply, finish: () => finish() };
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  const closing = op.close(10_000).then(() => (closed = true));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(closed, false, 'waits for the requests in flight');
+  const late = await fetch(`http://127.0.0.1:${op.port}/ops/healthcheck`).then((r) => r.status, (e: Error) => (e.cause as { code?: string } | undefined)?.code ?? e.message);
+  assert.ok(late === 'ECONNREFUSED' || late === 503, `a new connection while draining: ${late}`);
+  for (const r of inFlight) r.finish();
+  const replies = await Promise.all(inFlight.map((r) => r.reply));
+  for (const r of replies) {
+    assert.equal(r.status, 200);
+    assert.equal(r.connection, 'close');
+    assert.equal(opened({ status: r.status, body: r.body }).status, 'success');
+  }
+  await closing;
+  assert.equal(op.threads.threadIds().length, 0, 'every thread ended');
+});
