@@ -267,7 +267,7 @@ test('close drains every thread: requests in flight on each thread finish with C
     return { reply, finish: () => finish() };
   });
   await new Promise((r) => setTimeout(r, 300));
-  const closing = op.close(10_000).then(() => (closed = true));
+  const closing = op.close().then(() => (closed = true));
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(closed, false, 'waits for the requests in flight');
   const late = await fetch(`http://127.0.0.1:${op.port}/ops/healthcheck`).then((r) => r.status, (e: Error) => (e.cause as { code?: string } | undefined)?.code ?? e.message);

@@ -88,3 +88,15 @@ test('generated lines: same entries or same error as parseSaltFile', async () =>
     { numRuns: 2000 },
   );
 });
+
+test('the table keeps the salts, not the file: lines without key material hold only their salts', async () => {
+  const table = await loadSaltFile(Buffer.from('3,300,salt3,,old3\n4,400,salt4,4000\r\n5,500,s5,,,7,k,ks,,,\n', 'utf8'));
+  // Whole lines only where there is key material (at() decodes those with the protocol parser).
+  assert.equal(table.fileBytes.toString('latin1'), 'salt3old3salt45,500,s5,,,7,k,ks,,,');
+  const range = new Uint32Array(2);
+  assert.equal(table.saltRange(0, true, range, 0), true);
+  assert.equal(table.fileBytes.toString('latin1', range[0], range[1]), 'old3');
+  assert.equal(table.saltRange(1, true, range, 0), false);
+  assert.equal(table.saltRange(2, false, range, 0), true);
+  assert.equal(table.fileBytes.toString('latin1', range[0], range[1]), 's5');
+});

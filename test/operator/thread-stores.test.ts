@@ -49,7 +49,7 @@ test('with request threads, store files are read into shared memory and the tabl
     const op = await createOperator({ dataDir: fixturesDir, files: [localConfigPath], logger: pino({ level: 'silent' }), sharedStores: true });
     for (const f of op.deps.stores.view().salts.files) {
       const parts = f.entries.toParts();
-      for (const v of [parts.bytes, parts.spans, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) assert.ok(isShared(v), 'salt table in shared memory');
+      for (const v of [parts.bytes, parts.spans, parts.lines, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) assert.ok(isShared(v), 'salt table in shared memory');
     }
     // An opt-out set: its files and its index table are born in shared memory.
     const dir = mkdtempSync(join(tmpdir(), 'uid2-shared-optout-'));

@@ -62,7 +62,7 @@ export const optOutStore: StoreDefinition<OptOutSnapshot> = {
     const meta = asObject(metadata, 'optout metadata');
     const version = fields(meta, 'optout metadata').int('version');
     const logs = meta.optout_logs === undefined ? [] : asRecords(meta.optout_logs, 'optout metadata.optout_logs');
-    const files = await Promise.all(logs.map((l, i) => source.content(fields(l, `optout_logs[${i}]`).str('location'))));
+    const files = await Promise.all(logs.map((l, i) => source.content(fields(l, `optout_logs[${i}]`).str('location'), { kept: true })));
     // Read for this load alone: moved to the indexing thread and back, or, read into shared
     // memory for request threads, shared with it.
     return loadOptOutSnapshot(files, version, files.every(isShared) ? 'share' : 'move');

@@ -27,7 +27,7 @@ export type ParseResult = SaltTableParts | { readonly decryptFailed: { readonly 
 const WORKER_URL = moduleUrl(import.meta.url, 'salt-parse-worker');
 
 async function runParse(request: Omit<ParseRequest, 'shared'>): Promise<SaltTable | { decryptFailed: ProtocolError } | undefined> {
-  const done = await runJobOnThread<ParseRequest, ParseResult>(WORKER_URL, { ...request, shared: storeMemoryShared() }, movable([request.bytes]));
+  const done = await runJobOnThread<ParseRequest, ParseResult>(WORKER_URL, { ...request, shared: storeMemoryShared() }, movable([request.bytes]), { beforeServing: true });
   if (done === undefined) return undefined;
   const { result } = done;
   if ('decryptFailed' in result) return { decryptFailed: new ProtocolError(result.decryptFailed.code, result.decryptFailed.message) };

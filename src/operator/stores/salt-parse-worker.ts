@@ -21,6 +21,6 @@ serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys, shared }) => 
   }
   const table = parseSaltTable(plain, expectedCount).toParts();
   // In shared memory when asked: copied here, so the operator's thread never holds a second copy.
-  const parts = shared ? { length: table.length, bytes: inSharedMemory(table.bytes), spans: inSharedMemory(table.spans), ids: inSharedMemory(table.ids), lastUpdatedMs: inSharedMemory(table.lastUpdatedMs), refreshFromMs: inSharedMemory(table.refreshFromMs), flags: inSharedMemory(table.flags) } : table;
-  return { result: parts, transfer: movable([parts.bytes, parts.spans, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) };
+  const parts = shared ? { length: table.length, bytes: inSharedMemory(table.bytes), spans: inSharedMemory(table.spans), lines: inSharedMemory(table.lines), ids: inSharedMemory(table.ids), lastUpdatedMs: inSharedMemory(table.lastUpdatedMs), refreshFromMs: inSharedMemory(table.refreshFromMs), flags: inSharedMemory(table.flags) } : table;
+  return { result: parts, transfer: movable([parts.bytes, parts.spans, parts.lines, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) };
 }, 'salt file could not be parsed');

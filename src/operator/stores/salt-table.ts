@@ -1,19 +1,23 @@
 /**
- * A salt file held compactly (spec §6.3, §6.5): the file's bytes plus typed arrays, instead of
- * one frozen `SaltEntry` (and its strings) per line. At 2^20 buckets that is ~90 MB of bytes and
- * ~45 MB of arrays, no million JS objects for the GC to mark, and a parse that allocates nothing
- * per line, so loading or swapping a snapshot barely competes with requests.
+ * A salt file held compactly (spec §6.3, §6.5): the salts' bytes plus typed arrays, instead of
+ * one frozen `SaltEntry` (and its strings) per line. At 2^20 buckets that is ~46 MB of salts and
+ * ~37 MB of arrays (the file itself is ~92 MB and is let go once scanned), no million JS objects
+ * for the GC to mark, and a parse that allocates nothing per line, so loading or swapping a
+ * snapshot barely competes with requests.
  *
  * Per line the table keeps:
  * | array          | content                                                              |
- * | spans (x6)     | line start, line end (before the LF), current salt start/end,         |
- * |                | previous salt start/end (byte offsets into the file)                 |
+ * | bytes          | the line's current and previous salt, one after the other; a line    |
+ * |                | with key material is kept whole instead                              |
+ * | spans (x4)     | current salt start/end, previous salt start/end (offsets in `bytes`)  |
+ * | lines (x2)     | only when some line has key material: that line's start/end in `bytes` |
  * | ids            | column 0                                                             |
  * | lastUpdated    | column 1, epoch ms                                                   |
  * | refreshFrom    | column 3, epoch ms, NaN when empty                                   |
  * | flags          | which of current salt, previous salt, current key, previous key exist |
- * `at(i)` decodes the whole line with the protocol parser (`parseSaltLines`), so a lazily built
- * entry is exactly what `parseSaltFile` returns for that line. The line scanner below accepts and
+ * `at(i)` gives exactly what `parseSaltFile` returns for that line: a line with key material is
+ * decoded whole by the protocol parser (`parseSaltLines`); any other line's entry is made of its
+ * columns, which are all the parser reads from such a line. The line scanner below accepts and
  * refuses exactly what `parseSaltLines` does, with the same reasons (test/operator/salt-table.test.ts).
  */
 import { ProtocolError } from '../../protocol/errors.ts';
@@ -26,12 +30,16 @@ const NINE = 0x39;
 const MAX_FIELDS = 11;
 const MIN_FIELDS = 2;
 const MAX_INT32 = 0x7fffffff;
-const SPAN_STRIDE = 6;
+/** Spans per line while scanning: line start/end, current salt start/end, previous salt start/end. */
+const SCAN_STRIDE = 6;
+/** Spans per line in a table: current salt start/end, previous salt start/end. */
+const SPAN_STRIDE = 4;
 
 const HAS_CURRENT_SALT = 1;
 const HAS_PREVIOUS_SALT = 2;
 const HAS_CURRENT_KEY = 4;
 const HAS_PREVIOUS_KEY = 8;
+const HAS_KEY = HAS_CURRENT_KEY | HAS_PREVIOUS_KEY;
 
 class LineError extends Error {
   readonly code = 'ERR_SALT_LINE';
@@ -42,6 +50,7 @@ export interface SaltTableParts {
   readonly bytes: Uint8Array;
   readonly length: number;
   readonly spans: Int32Array;
+  readonly lines: Int32Array;
   readonly ids: Int32Array;
   readonly lastUpdatedMs: Float64Array;
   readonly refreshFromMs: Float64Array;
@@ -58,6 +67,7 @@ export class SaltTable implements Iterable<SaltEntry> {
     private readonly bytes: Buffer,
     readonly length: number,
     private readonly spans: Int32Array,
+    private readonly lines: Int32Array,
     private readonly ids: Int32Array,
     private readonly lastUpdatedMs: Float64Array,
     private readonly refreshFromMs: Float64Array,
@@ -67,19 +77,27 @@ export class SaltTable implements Iterable<SaltEntry> {
   /** A table over parts another thread built (`toParts`); the parts are used as they are, not copied. */
   static fromParts(p: SaltTableParts): SaltTable {
     const bytes = Buffer.from(p.bytes.buffer, p.bytes.byteOffset, p.bytes.byteLength);
-    return new SaltTable(bytes, p.length, p.spans, p.ids, p.lastUpdatedMs, p.refreshFromMs, p.flags);
+    return new SaltTable(bytes, p.length, p.spans, p.lines, p.ids, p.lastUpdatedMs, p.refreshFromMs, p.flags);
   }
 
   /** The table's parts (views, not copies), e.g. for `postMessage` with their buffers transferred. */
   toParts(): SaltTableParts {
-    const { bytes, length, spans, ids, lastUpdatedMs, refreshFromMs, flags } = this;
-    return { bytes, length, spans, ids, lastUpdatedMs, refreshFromMs, flags };
+    const { bytes, length, spans, lines, ids, lastUpdatedMs, refreshFromMs, flags } = this;
+    return { bytes, length, spans, lines, ids, lastUpdatedMs, refreshFromMs, flags };
   }
 
   /** The full entry of line `i` (0-based), decoded on demand. */
   at(i: number): SaltEntry {
-    const s = i * SPAN_STRIDE;
-    return parseSaltLines([this.bytes.toString('utf8', this.spans[s], this.spans[s + 1])], i + 1)[0];
+    if (this.flags[i] & HAS_KEY) return parseSaltLines([this.bytes.toString('utf8', this.lines[i * 2], this.lines[i * 2 + 1])], i + 1)[0];
+    return Object.freeze({
+      id: this.ids[i],
+      lastUpdated: this.lastUpdatedMs[i],
+      currentSalt: this.currentSalt(i),
+      refreshFrom: this.refreshFrom(i),
+      previousSalt: this.previousSalt(i),
+      currentKey: null,
+      previousKey: null,
+    });
   }
 
   id(i: number): number {
@@ -96,11 +114,11 @@ export class SaltTable implements Iterable<SaltEntry> {
   }
 
   currentSalt(i: number): string | null {
-    return this.flags[i] & HAS_CURRENT_SALT ? this.span(i * SPAN_STRIDE + 2) : null;
+    return this.flags[i] & HAS_CURRENT_SALT ? this.span(i * SPAN_STRIDE) : null;
   }
 
   previousSalt(i: number): string | null {
-    return this.flags[i] & HAS_PREVIOUS_SALT ? this.span(i * SPAN_STRIDE + 4) : null;
+    return this.flags[i] & HAS_PREVIOUS_SALT ? this.span(i * SPAN_STRIDE + 2) : null;
   }
 
   hasCurrentSalt(i: number): boolean {
@@ -112,7 +130,7 @@ export class SaltTable implements Iterable<SaltEntry> {
   }
 
   /**
-   * The file bytes the salts lie in, for callers that hash a salt where it is (the batch identity
+   * The bytes the salts lie in, for callers that hash a salt where it is (the batch identity
    * mapper, issue 6) instead of making a string of it. Read-only: the table is shared.
    */
   get fileBytes(): Buffer {
@@ -126,7 +144,7 @@ export class SaltTable implements Iterable<SaltEntry> {
    */
   saltRange(i: number, previous: boolean, out: Uint32Array, at: number): boolean {
     if ((this.flags[i] & (previous ? HAS_PREVIOUS_SALT : HAS_CURRENT_SALT)) === 0) return false;
-    const s = i * SPAN_STRIDE + (previous ? 4 : 2);
+    const s = i * SPAN_STRIDE + (previous ? 2 : 0);
     out[at] = this.spans[s];
     out[at + 1] = this.spans[s + 1];
     return true;
@@ -175,7 +193,8 @@ export class SaltTableBuilder {
   ) {
     capacity = Math.max(1, capacity);
     this.capacity = capacity;
-    this.spans = this.alloc(Int32Array, capacity * SPAN_STRIDE);
+    // Scratch: `finish` keeps what the table needs in arrays of their own.
+    this.spans = new Int32Array(capacity * SCAN_STRIDE);
     this.ids = this.alloc(Int32Array, capacity);
     this.lastUpdatedMs = this.alloc(Float64Array, capacity);
     this.refreshFromMs = this.alloc(Float64Array, capacity);
@@ -202,7 +221,7 @@ export class SaltTableBuilder {
       throw new ProtocolError('ERR_FORMAT', `salt file line ${i + 1}: ${reason}`);
     }
     // `at` re-parses the raw line, which drops the trailing CR itself.
-    this.spans[i * SPAN_STRIDE + 1] = end;
+    this.spans[i * SCAN_STRIDE + 1] = end;
     this.count++;
   }
 
@@ -212,18 +231,53 @@ export class SaltTableBuilder {
       // Over-allocated (no or wrong size guess): keep only what is used (in shared memory, a
       // view of it: a copy would leave the whole arrays to the collector).
       const keep = <T extends Int32Array | Float64Array | Uint8Array>(a: T, length: number): T => (this.shared ? (a.subarray(0, length) as T) : (a.slice(0, length) as T));
-      this.spans = keep(this.spans, n * SPAN_STRIDE);
       this.ids = keep(this.ids, n);
       this.lastUpdatedMs = keep(this.lastUpdatedMs, n);
       this.refreshFromMs = keep(this.refreshFromMs, n);
       this.flags = keep(this.flags, n);
     }
-    return new SaltTable(this.bytes, n, this.spans, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
+    const { bytes, spans, lines } = this.compact(n);
+    return new SaltTable(bytes, n, spans, lines, this.ids, this.lastUpdatedMs, this.refreshFromMs, this.flags);
+  }
+
+  /** Copies the salts (whole lines where there is key material) out of the file, in line order. */
+  private compact(n: number): { bytes: Buffer; spans: Int32Array; lines: Int32Array } {
+    const { spans: scan, flags } = this;
+    let size = 0;
+    let keyLines = false;
+    for (let i = 0, s = 0; i < n; i++, s += SCAN_STRIDE) {
+      if (flags[i] & HAS_KEY) {
+        keyLines = true;
+        size += scan[s + 1] - scan[s];
+      } else size += scan[s + 3] - scan[s + 2] + scan[s + 5] - scan[s + 4];
+    }
+    const bytes = Buffer.from(this.shared ? new SharedArrayBuffer(size) : new ArrayBuffer(size));
+    const spans = this.alloc(Int32Array, n * SPAN_STRIDE);
+    const lines = keyLines ? this.alloc(Int32Array, n * 2) : new Int32Array(0);
+    let at = 0;
+    for (let i = 0, s = 0, o = 0; i < n; i++, s += SCAN_STRIDE, o += SPAN_STRIDE) {
+      if (flags[i] & HAS_KEY) {
+        // Whole line: the salts keep their place in it.
+        const shift = at - scan[s];
+        at += this.bytes.copy(bytes, at, scan[s], scan[s + 1]);
+        lines[i * 2] = scan[s] + shift;
+        lines[i * 2 + 1] = at;
+        // (A salt the line lacks has no range; `flags` says so, and its span is never read.)
+        for (let k = 0; k < 4; k++) spans[o + k] = scan[s + 2 + k] + shift;
+      } else {
+        for (let k = 0; k < 4; k += 2) {
+          spans[o + k] = at;
+          at += this.bytes.copy(bytes, at, scan[s + 2 + k], scan[s + 3 + k]);
+          spans[o + k + 1] = at;
+        }
+      }
+    }
+    return { bytes, spans, lines };
   }
 
   private grow(): void {
     const capacity = this.capacity * 2;
-    this.spans = widened(this.spans, this.alloc(Int32Array, capacity * SPAN_STRIDE));
+    this.spans = widened(this.spans, new Int32Array(capacity * SCAN_STRIDE));
     this.ids = widened(this.ids, this.alloc(Int32Array, capacity));
     this.lastUpdatedMs = widened(this.lastUpdatedMs, this.alloc(Float64Array, capacity));
     this.refreshFromMs = widened(this.refreshFromMs, this.alloc(Float64Array, capacity));
@@ -259,7 +313,7 @@ export class SaltTableBuilder {
     if (this.keyMaterial(n, 8, 'previous key')) flags |= HAS_PREVIOUS_KEY;
     if ((flags & (HAS_CURRENT_SALT | HAS_CURRENT_KEY)) === 0) throw new LineError('neither current salt nor current key');
     this.flags[i] = flags;
-    const s = i * SPAN_STRIDE;
+    const s = i * SCAN_STRIDE;
     const { spans } = this;
     spans[s] = start;
     spans[s + 2] = flags & HAS_CURRENT_SALT ? starts[2] : 0;

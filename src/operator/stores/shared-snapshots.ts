@@ -66,7 +66,7 @@ function sharedBuffer(bytes: Uint8Array): Buffer {
 
 function sharedParts(p: SaltTableParts): SaltTableParts {
   const { length } = p;
-  return { length, bytes: inSharedMemory(p.bytes), spans: inSharedMemory(p.spans), ids: inSharedMemory(p.ids), lastUpdatedMs: inSharedMemory(p.lastUpdatedMs), refreshFromMs: inSharedMemory(p.refreshFromMs), flags: inSharedMemory(p.flags) };
+  return { length, bytes: inSharedMemory(p.bytes), spans: inSharedMemory(p.spans), lines: inSharedMemory(p.lines), ids: inSharedMemory(p.ids), lastUpdatedMs: inSharedMemory(p.lastUpdatedMs), refreshFromMs: inSharedMemory(p.refreshFromMs), flags: inSharedMemory(p.flags) };
 }
 
 /** The identity index's files and table (optout-store.ts builds the index over exactly these files). */

@@ -25,12 +25,22 @@ export interface StoreSource {
   /** Metadata JSON of a store. */
   metadata(store: StoreName): Promise<unknown>;
   /** The bytes at a metadata `location`. */
-  content(location: string): Promise<Buffer>;
+  content(location: string, options?: ContentOptions): Promise<Buffer>;
   /**
    * A source whose files are encrypted (`encrypted_files`): the file at `location` as it is, for a
    * loader that decrypts and parses a large one in one job (salt-file-loader.ts).
    */
   sealedContent?(location: string): Promise<SealedContent>;
+}
+
+export interface ContentOptions {
+  /**
+   * The caller keeps the bytes and request threads read them in place (opt-out files): with
+   * `storeMemoryShared` they are read straight into shared memory. Other files (JSON, salt files,
+   * which become compact tables) are read into memory of their own, which a job thread can take
+   * over and which is let go as soon as they are parsed.
+   */
+  readonly kept?: boolean;
 }
 
 /** An encrypted file and what decrypting it takes (cloud-encrypted-file.ts). */
@@ -98,12 +108,12 @@ export class LocalStoreSource implements StoreSource {
     }
   }
 
-  async content(location: string): Promise<Buffer> {
+  async content(location: string, options: ContentOptions = {}): Promise<Buffer> {
     const full = resolve(this.root, '.' + (location.startsWith('/') ? location : '/' + location));
     const rel = relative(this.root, full);
     if (rel.startsWith('..') || isAbsolute(rel)) throw new StoreSourceError(`location ${location} is outside the data directory`);
     try {
-      return storeMemoryShared() ? await readShared(full) : await readFile(full);
+      return options.kept === true && storeMemoryShared() ? await readShared(full) : await readFile(full);
     } catch (err) {
       throw new StoreSourceError(`cannot read ${location}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
     }

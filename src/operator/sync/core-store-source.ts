@@ -6,7 +6,8 @@
  * returned at attestation and is sent the opt-out JWT (§12.2 "OptOut").
  */
 import type { StoreMetadataPaths } from '../config/operator-config.ts';
-import { StoreSourceError, type StoreName, type StoreSource } from '../stores/store-source.ts';
+import { StoreSourceError, type ContentOptions, type StoreName, type StoreSource } from '../stores/store-source.ts';
+import { storeMemoryShared } from '../threads/job-thread.ts';
 import type { Attestation } from './attestation-client.ts';
 import type { AttestedFetcher } from './attested-fetcher.ts';
 
@@ -41,13 +42,13 @@ export class CoreStoreSource implements StoreSource {
     return this.o.fetcher.getJson(new URL(path, this.o.coreAttestUrl).href, 'core');
   }
 
-  async content(location: string): Promise<Buffer> {
+  async content(location: string, options: ContentOptions = {}): Promise<Buffer> {
     let url: string;
     try {
       url = new URL(location, this.o.coreAttestUrl).href;
     } catch {
       throw new StoreSourceError('store location is not a URL');
     }
-    return this.o.fetcher.download(url);
+    return this.o.fetcher.download(url, { shared: options.kept === true && storeMemoryShared() });
   }
 }

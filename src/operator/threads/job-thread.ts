@@ -33,6 +33,16 @@ export interface JobResult<R> {
 
 let jobThreadsOn = false;
 
+export interface JobOptions {
+  /**
+   * Run on a thread even before the process serves (`useJobThreads`): for a job whose input is
+   * garbage once it is done (a salt file, which becomes a compact table). Done in the caller's
+   * thread, the file would stay resident until a major collection, which a process that has
+   * finished loading may not run for a long time; a job thread's memory goes when it ends.
+   */
+  readonly beforeServing?: boolean;
+}
+
 /**
  * Turns job threads on for this process (the operator does once it serves requests; until then
  * every job runs in the caller's thread). Before serving there is nothing to keep responsive, and
@@ -48,8 +58,8 @@ export function useJobThreads(on = true): void {
  * Resolves `{ result }`, or `undefined` when the job could not be handed over (see above) or job
  * threads are not on (`useJobThreads`).
  */
-export function runJobOnThread<Q, R>(url: URL, request: Q, transfer: readonly ArrayBuffer[]): Promise<{ result: R } | undefined> {
-  if (!jobThreadsOn) return Promise.resolve(undefined);
+export function runJobOnThread<Q, R>(url: URL, request: Q, transfer: readonly ArrayBuffer[], options: JobOptions = {}): Promise<{ result: R } | undefined> {
+  if (!jobThreadsOn && options.beforeServing !== true) return Promise.resolve(undefined);
   let worker: Worker;
   try {
     worker = startModuleWorker(url, { nice: JOB_NICE });

@@ -7,13 +7,15 @@
  * A thread can be started at a lower priority (a higher nice value, Linux): its first module
  * (thread-bootstrap.ts) lowers it before the thread's own module loads.
  */
-import { Worker, workerData } from 'node:worker_threads';
+import { Worker, workerData, type ResourceLimits } from 'node:worker_threads';
 
 export interface ModuleWorkerOptions {
   /** Nice value for the new thread (0..19; only lowering needs no privilege). */
   readonly nice?: number;
   /** Data for the thread's module, read there with `threadData()`. */
   readonly data?: unknown;
+  /** V8 heap limits of the thread (node:worker_threads `resourceLimits`). */
+  readonly resourceLimits?: ResourceLimits;
 }
 
 /** What thread-bootstrap.ts receives as its `workerData`. */
@@ -33,7 +35,7 @@ export function startModuleWorker(url: URL, options: ModuleWorkerOptions = {}): 
   const { nice } = options;
   if (nice !== undefined && (!Number.isInteger(nice) || nice < 0 || nice > 19)) throw new RangeError('nice must be an integer in 0..19');
   const start: ThreadStart = { module: url.href, nice, data: options.data };
-  return new Worker(BOOTSTRAP, { workerData: start });
+  return new Worker(BOOTSTRAP, { workerData: start, resourceLimits: options.resourceLimits });
 }
 
 /** In a thread started by `startModuleWorker`: the `data` it was started with. */
