@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createReplayTable, ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { levelBase, levelOf, levelSize, levelsOf, openSlots } from '../../src/operator/http/replay-levels.ts';
 import { moduleUrl, startModuleWorker } from '../../src/operator/threads/module-worker.ts';
 import { encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';
 import { fixtureOperator, CLIENTS } from '../operator/support/operator-fixture.ts';
@@ -65,6 +66,8 @@ test('guard: exact entries through table growth: 50,000 envelopes fresh once, ea
   assert.equal(guard.admit('k', now - (12_345 % 7) + 2 ** 32, base), 'fresh');
   assert.equal(guard.admit('k2', now - (12_345 % 7), base), 'fresh');
   assert.equal(guard.size, 50_003);
+  // Levels of 16,384, 16,384, 32,768 and 65,536 slots, each opened when the others were half full.
+  assert.equal(guard.slotCount, 131_072);
   assert.throws(() => guard.admit('k', now, Buffer.alloc(7)), TypeError);
 });
 
@@ -92,7 +95,9 @@ test('guard: two threads admitting the same 20,000 envelopes at once: each is fr
   for (let i = 0; i < a.length; i++) {
     assert.deepEqual([a[i], b[i]].sort(), ['fresh', 'replayed'], `envelope ${i}`);
   }
-  assert.equal(new ReplayGuard({ now: () => data.now, memory }).size, 20_000);
+  const after = new ReplayGuard({ now: () => data.now, memory });
+  assert.equal(after.size, 20_000);
+  assert.equal(after.slotCount, 65_536, 'a second and a third level opened while both threads admitted');
 });
 
 test('guard: one client holds at most its share of the table; others are still admitted', () => {
@@ -137,6 +142,47 @@ test('guard: a lock held too long makes it unavailable (503), never a pass; a de
   assert.equal(guard.recover(76), true);
   assert.equal(guard.admit('a', now, nonce(1)), 'replayed', 'entries survive the repair');
   assert.equal(guard.admit('a', now, nonce(2)), 'fresh');
+});
+
+test('guard: memory follows the traffic: a table for 1,000,000 entries starts with 16,384 slots and opens the next level only when the open ones are half full', () => {
+  const now = 1_800_000_000_000;
+  const guard = new ReplayGuard({ now: () => now });
+  assert.equal(guard.slotCount, 16_384);
+  for (let i = 0; i < 8_192; i++) guard.admit('a', now, Buffer.from([i >> 8, i & 255, 1, 2, 3, 4, 5, 6]));
+  assert.equal(guard.slotCount, 16_384);
+  guard.admit('a', now, Buffer.from([255, 255, 1, 2, 3, 4, 5, 6]));
+  assert.equal(guard.slotCount, 32_768, 'the 8,193rd entry opens a second level');
+});
+
+test('levels: they cover the reserved slots exactly, each slot in one level, each level twice the one before (from the second)', () => {
+  const l = levelsOf(2 ** 21, 2 ** 14);
+  assert.equal(l.count, 8);
+  let next = 0;
+  for (let k = 0; k < l.count; k++) {
+    assert.equal(levelBase(l, k), next);
+    assert.equal(levelSize(l, k), k === 0 ? 2 ** 14 : 2 ** (13 + k));
+    for (const slot of [next, next + levelSize(l, k) - 1]) assert.equal(levelOf(l, slot), k);
+    next += levelSize(l, k);
+    assert.equal(openSlots(l, k + 1), next);
+  }
+  assert.equal(next, 2 ** 21);
+  const small = levelsOf(16, 2 ** 14);
+  assert.deepEqual([small.count, levelSize(small, 0), openSlots(small, 1)], [1, 16, 16]);
+});
+
+test('guard: a repair after a dead holder keeps the entries of every level', () => {
+  const now = 1_800_000_000_000;
+  const guard = new ReplayGuard({ now: () => now, capacity: 100_000 });
+  const nonceOf = (i: number) => Buffer.from([0, 0, i >> 16, (i >> 8) & 255, i & 255, 9, 9, 9]);
+  for (let i = 0; i < 30_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'fresh');
+  assert.equal(guard.slotCount, 65_536, 'three levels open: 16,384 + 16,384 + 32,768 slots');
+  Atomics.store(new Int32Array(guard.memory.header), 0, 42); // thread 41 held the lock and died
+  assert.equal(guard.admit('k', now, nonceOf(1)), 'unavailable', 'while the holder is gone, fail closed');
+  assert.equal(guard.recover(41), true);
+  for (let i = 0; i < 30_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'replayed', `entry ${i} survived`);
+  assert.equal(guard.admit('k', now, nonceOf(30_000)), 'fresh');
+  assert.equal(guard.size, 30_001);
+  assert.equal(guard.slotCount, 65_536);
 });
 
 test('operator: the same v2 envelope sent twice is rejected the second time with 400 client_error', async () => {

@@ -5,12 +5,17 @@
  *
  * A decoded envelope is accepted only while |now − timestamp| < 120 s (spec §3.1), so a replay can
  * only succeed inside that window. The guard remembers every (client, timestamp, nonce) it
- * admitted in an open-addressing table (linear probing) over a `SharedArrayBuffer`; an entry whose
+ * admitted in open-addressing tables (linear probing) over a `SharedArrayBuffer`; an entry whose
  * timestamp has left the window is dead: the freshness check already rejects any replay of it.
  * Dead entries are reused by inserts, and removed (backward-shift deletion, so probe chains stay
  * whole) a few slots per admission by a sweep cursor; when the table or a client reaches its
- * limit, the whole table is swept once (at most once a second) before the guard says "full", so
+ * limit, every slot is swept once (at most once a second) before the guard says "full", so
  * entries that have merely expired never count against anyone.
+ *
+ * The slots are reserved for the capacity (two per entry) and used as levels (replay-levels.ts):
+ * tables of 16,384 slots, 16,384, 32,768, ... each opened when the open ones are half full. An
+ * admission looks in every open level; an insert goes to the first with room. Memory grows with
+ * the envelopes of the window (a page is resident once touched), and no entry ever moves.
  *
  * Every operation holds one lock (a word changed with `Atomics.compareExchange`), ~100 ns. The
  * guard fails closed (503, status "unknown") rather than admit an envelope unchecked:
@@ -24,12 +29,13 @@
 import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { defineError } from '../errors.ts';
+import { levelBase, levelOf, levelSize, levelsOf, openSlots, type Levels } from './replay-levels.ts';
 
 export const REPLAY_WINDOW_MS = 120_000;
 export const DEFAULT_REPLAY_CAPACITY = 1_000_000;
 /** The share of the capacity one client may hold. */
 export const DEFAULT_CLIENT_SHARE = 0.5;
-const LOCK_TIMEOUT_MS = 50;
+const LOCK_TIMEOUT_MS = 100;
 const MAX_CLIENTS = 4096;
 
 export const REPLAY_MESSAGE = 'Invalid request: Request nonce was already used.';
@@ -74,20 +80,35 @@ const LOCK = 0;
 const OCCUPIED = 1;
 const CURSOR = 2;
 const UNAVAILABLE = 3;
-/** The second (epoch seconds, wrapped to 32 bits) of the last whole-table sweep. */
+/** The second (epoch seconds, wrapped to 32 bits) of the last sweep of every slot. */
 const RECLAIMED_AT = 4;
-const HEADER_WORDS = 5;
+/** Levels open now (replay-levels.ts). */
+const OPEN_LEVELS = 5;
+/** Then one word per level: its entries. */
+const LEVEL_COUNTS = 6;
+const MAX_LEVELS = 32;
+const HEADER_WORDS = LEVEL_COUNTS + MAX_LEVELS;
+/** The first level: 16,384 slots (320 KB). */
+const FIRST_LEVEL_SLOTS = 1 << 14;
 /** Slot words: nonce high, nonce low, timestamp high, timestamp low, client number + 1 (0 = empty). */
 const STRIDE = 5;
 const TWO_32 = 4_294_967_296;
 const SWEEP_PER_ADMIT = 4;
 
-export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShare = DEFAULT_CLIENT_SHARE): ReplayTableMemory {
+/** The slots reserved for a capacity: a power of two, at least two per entry. */
+function reservedSlots(capacity: number): number {
   let slotCount = 16;
   while (slotCount < capacity * 2) slotCount *= 2;
+  return slotCount;
+}
+
+export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShare = DEFAULT_CLIENT_SHARE): ReplayTableMemory {
+  const header = new SharedArrayBuffer(HEADER_WORDS * 4);
+  new Int32Array(header)[OPEN_LEVELS] = 1;
   return {
-    header: new SharedArrayBuffer(HEADER_WORDS * 4),
-    slots: new SharedArrayBuffer(slotCount * STRIDE * 4),
+    header,
+    // Reserved for every level; pages no level has touched take no memory.
+    slots: new SharedArrayBuffer(reservedSlots(capacity) * STRIDE * 4),
     // Per client: key hash, entry count.
     clients: new SharedArrayBuffer(MAX_CLIENTS * 2 * 4),
     capacity,
@@ -111,7 +132,7 @@ export class ReplayGuard implements ReplayChecker {
   private readonly header: Int32Array;
   private readonly slots: Uint32Array;
   private readonly clients: Uint32Array;
-  private readonly mask: number;
+  private readonly levels: Levels;
   private readonly seed: number;
   private readonly perClient: number;
   private readonly me = threadId + 1;
@@ -124,17 +145,23 @@ export class ReplayGuard implements ReplayChecker {
     this.header = new Int32Array(this.memory.header);
     this.slots = new Uint32Array(this.memory.slots);
     this.clients = new Uint32Array(this.memory.clients);
-    this.mask = this.slots.length / STRIDE - 1;
+    this.levels = levelsOf(this.slots.length / STRIDE, FIRST_LEVEL_SLOTS);
     this.seed = this.memory.seed;
     this.perClient = Math.max(1, Math.floor(this.capacity * this.memory.clientShare));
   }
 
-  /** Live (not yet expired) entries: a scan of the whole table, for tests and diagnostics. */
+  /** Live (not yet expired) entries: a scan of the open levels, for tests and diagnostics. */
   get size(): number {
     const oldest = this.now() - this.windowMs;
+    const end = this.slotCount * STRIDE;
     let n = 0;
-    for (let at = 0; at < this.slots.length; at += STRIDE) if (this.slots[at + 4] !== 0 && !this.expired(at, oldest)) n++;
+    for (let at = 0; at < end; at += STRIDE) if (this.slots[at + 4] !== 0 && !this.expired(at, oldest)) n++;
     return n;
+  }
+
+  /** Slots of the open levels (the memory in use), for tests and diagnostics. */
+  get slotCount(): number {
+    return openSlots(this.levels, Atomics.load(this.header, OPEN_LEVELS));
   }
 
   /**
@@ -167,15 +194,22 @@ export class ReplayGuard implements ReplayChecker {
     const n1 = ((nonce[4] << 24) | (nonce[5] << 16) | (nonce[6] << 8) | nonce[7]) >>> 0;
     const t0 = Math.floor(timestampMs / TWO_32) >>> 0;
     const t1 = timestampMs >>> 0;
-    const { slots, mask } = this;
+    const h = this.hash(n0, n1, t1, c);
+    const { slots, levels } = this;
+    const open = Atomics.load(this.header, OPEN_LEVELS);
     let reuse = -1;
-    let at = 0;
-    for (let i = this.home(n0, n1, t1, c); ; i = (i + 1) & mask) {
-      at = i * STRIDE;
-      const held = slots[at + 4];
-      if (held === 0) break;
-      if (held === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return 'replayed';
-      if (reuse < 0 && this.expired(at, oldest)) reuse = at;
+    let room = -1;
+    for (let k = 0; k < open; k++) {
+      const base = levelBase(levels, k);
+      const mask = levelSize(levels, k) - 1;
+      for (let i = h & mask; ; i = (i + 1) & mask) {
+        const at = (base + i) * STRIDE;
+        const held = slots[at + 4];
+        if (held === 0) break;
+        if (held === c && slots[at] === n0 && slots[at + 1] === n1 && slots[at + 2] === t0 && slots[at + 3] === t1) return 'replayed';
+        if (reuse < 0 && this.expired(at, oldest)) reuse = at;
+      }
+      if (room < 0 && (Atomics.load(this.header, LEVEL_COUNTS + k) + 1) * 2 <= mask + 1) room = k;
     }
     const atLimit = this.clients[(c - 1) * 2 + 1] >= this.perClient || (reuse < 0 && Atomics.load(this.header, OCCUPIED) >= this.capacity);
     if (atLimit) {
@@ -183,11 +217,24 @@ export class ReplayGuard implements ReplayChecker {
       if (reclaimed || !this.reclaim(oldest)) return 'full';
       return this.admitLocked(client, timestampMs, nonce, true);
     }
-    if (reuse >= 0) {
-      this.clients[(slots[reuse + 4] - 1) * 2 + 1]--;
-      at = reuse;
+    let at = reuse;
+    if (at >= 0) {
+      this.clients[(slots[at + 4] - 1) * 2 + 1]--;
     } else {
+      // The first level with room, or a new one: the open levels hold under the capacity, so
+      // while a level is left to open, one of them has room or the next does.
+      if (room < 0) {
+        if (open >= levels.count) return 'full';
+        room = open;
+        Atomics.store(this.header, OPEN_LEVELS, open + 1);
+      }
+      const base = levelBase(levels, room);
+      const mask = levelSize(levels, room) - 1;
+      let i = h & mask;
+      while (slots[(base + i) * STRIDE + 4] !== 0) i = (i + 1) & mask;
+      at = (base + i) * STRIDE;
       Atomics.add(this.header, OCCUPIED, 1);
+      Atomics.add(this.header, LEVEL_COUNTS + room, 1);
     }
     slots[at] = n0;
     slots[at + 1] = n1;
@@ -198,12 +245,13 @@ export class ReplayGuard implements ReplayChecker {
     return 'fresh';
   }
 
-  private home(n0: number, n1: number, t1: number, c: number): number {
+  /** The entry's position in any level: `hash & (level size - 1)`. */
+  private hash(n0: number, n1: number, t1: number, c: number): number {
     let h = Math.imul(n0 ^ this.seed, 0x9e3779b1);
     h = Math.imul(h ^ n1 ^ (h >>> 15), 0x85ebca6b);
     h = Math.imul(h ^ t1 ^ (h >>> 13), 0xc2b2ae35);
     h = Math.imul(h ^ c ^ (h >>> 16), 0x27d4eb2d);
-    return (h ^ (h >>> 15)) & this.mask;
+    return (h ^ (h >>> 15)) >>> 0;
   }
 
   /** True when the entry at `at` has a timestamp at or before `oldest` (outside the window). */
@@ -226,16 +274,16 @@ export class ReplayGuard implements ReplayChecker {
     return 0;
   }
 
-  /** Moves the sweep cursor `n` slots on, removing the expired entries it passes. */
+  /** Moves the sweep cursor `n` slots on over the open levels, removing the expired entries it passes. */
   private sweep(n: number, oldest: number): void {
-    const { slots, mask } = this;
-    let i = Atomics.load(this.header, CURSOR) & mask;
+    const { slots } = this;
+    const end = this.slotCount;
+    let i = Atomics.load(this.header, CURSOR) % end;
     for (let k = 0; k < n; ) {
-      const at = i * STRIDE;
       // A removal shifts a later entry into this slot: look at it again.
-      if (slots[at + 4] !== 0 && this.expired(at, oldest)) this.remove(i);
+      if (slots[i * STRIDE + 4] !== 0 && this.expired(i * STRIDE, oldest)) this.remove(i);
       else {
-        i = (i + 1) & mask;
+        i = i + 1 === end ? 0 : i + 1;
         k++;
       }
     }
@@ -243,34 +291,38 @@ export class ReplayGuard implements ReplayChecker {
   }
 
   /**
-   * Sweeps the whole table, unless that was done this second (a client at its limit must not
+   * Sweeps every open slot, unless that was done this second (a client at its limit must not
    * make every one of its requests scan the table). Returns false when it did not sweep.
    */
   private reclaim(oldest: number): boolean {
     const second = Math.floor(this.now() / 1000) | 0;
     if (Atomics.load(this.header, RECLAIMED_AT) === second) return false;
     Atomics.store(this.header, RECLAIMED_AT, second);
-    this.sweep(this.mask + 1, oldest);
+    this.sweep(this.slotCount, oldest);
     return true;
   }
 
-  /** Backward-shift deletion: later entries of the probe chain move up, so no chain is broken. */
+  /** Backward-shift deletion within the slot's level: later entries of the probe chain move up. */
   private remove(slot: number): void {
-    const { slots, mask } = this;
+    const { slots, levels } = this;
+    const level = levelOf(levels, slot);
+    const base = levelBase(levels, level);
+    const mask = levelSize(levels, level) - 1;
     this.clients[(slots[slot * STRIDE + 4] - 1) * 2 + 1]--;
-    let hole = slot;
-    for (let j = (slot + 1) & mask; ; j = (j + 1) & mask) {
-      const at = j * STRIDE;
+    let hole = slot - base;
+    for (let j = (hole + 1) & mask; ; j = (j + 1) & mask) {
+      const at = (base + j) * STRIDE;
       if (slots[at + 4] === 0) break;
-      const k = this.home(slots[at], slots[at + 1], slots[at + 3], slots[at + 4]);
+      const k = this.hash(slots[at], slots[at + 1], slots[at + 3], slots[at + 4]) & mask;
       // The entry stays when its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
       if (stays) continue;
-      slots.copyWithin(hole * STRIDE, at, at + STRIDE);
+      slots.copyWithin((base + hole) * STRIDE, at, at + STRIDE);
       hole = j;
     }
-    slots.fill(0, hole * STRIDE, hole * STRIDE + STRIDE);
+    slots.fill(0, (base + hole) * STRIDE, (base + hole) * STRIDE + STRIDE);
     Atomics.sub(this.header, OCCUPIED, 1);
+    Atomics.sub(this.header, LEVEL_COUNTS + level, 1);
   }
 
   private lock(): boolean {
@@ -300,24 +352,38 @@ export class ReplayGuard implements ReplayChecker {
     if (Atomics.load(this.header, LOCK) !== deadThreadId + 1) return false;
     Atomics.store(this.header, UNAVAILABLE, 1);
     const entries: number[] = [];
-    const { slots } = this;
-    for (let at = 0; at < slots.length; at += STRIDE) if (slots[at + 4] !== 0) entries.push(...slots.subarray(at, at + STRIDE));
-    slots.fill(0);
+    const { slots, levels } = this;
+    const end = this.slotCount * STRIDE;
+    for (let at = 0; at < end; at += STRIDE) {
+      if (slots[at + 4] === 0) continue;
+      entries.push(...slots.subarray(at, at + STRIDE));
+      slots.fill(0, at, at + STRIDE);
+    }
     // Client numbers stay (entries hold them); their counts are taken again below.
     for (let i = 1; i < this.clients.length; i += 2) this.clients[i] = 0;
+    for (let k = 0; k < MAX_LEVELS; k++) Atomics.store(this.header, LEVEL_COUNTS + k, 0);
     Atomics.store(this.header, OCCUPIED, 0);
+    Atomics.store(this.header, CURSOR, 0);
     Atomics.store(this.header, LOCK, 0);
+    const open = Atomics.load(this.header, OPEN_LEVELS);
     const seen = new Set<string>();
     for (let e = 0; e < entries.length; e += STRIDE) {
       const key = entries.slice(e, e + STRIDE).join(',');
       // A half-done move leaves an entry twice, or a torn copy with no valid client.
       if (seen.has(key) || entries[e + 4] > MAX_CLIENTS) continue;
       seen.add(key);
-      let i = this.home(entries[e], entries[e + 1], entries[e + 3], entries[e + 4]);
-      while (slots[i * STRIDE + 4] !== 0) i = (i + 1) & this.mask;
-      slots.set(entries.slice(e, e + STRIDE), i * STRIDE);
+      // Back into the first open level with room (the open levels held them all before).
+      const h = this.hash(entries[e], entries[e + 1], entries[e + 3], entries[e + 4]);
+      let k = 0;
+      while (k < open - 1 && (Atomics.load(this.header, LEVEL_COUNTS + k) + 1) * 2 > levelSize(levels, k)) k++;
+      const base = levelBase(levels, k);
+      const mask = levelSize(levels, k) - 1;
+      let i = h & mask;
+      while (slots[(base + i) * STRIDE + 4] !== 0) i = (i + 1) & mask;
+      slots.set(entries.slice(e, e + STRIDE), (base + i) * STRIDE);
       this.clients[(entries[e + 4] - 1) * 2 + 1]++;
       Atomics.add(this.header, OCCUPIED, 1);
+      Atomics.add(this.header, LEVEL_COUNTS + k, 1);
     }
     Atomics.store(this.header, UNAVAILABLE, 0);
     return true;
