@@ -170,6 +170,25 @@ test('levels: they cover the reserved slots exactly, each slot in one level, eac
   assert.deepEqual([small.count, levelSize(small, 0), openSlots(small, 1)], [1, 16, 16]);
 });
 
+test('guard: at a steady rate the levels open for the live entries of the window, not for expired ones, and stop opening once the window is full', () => {
+  // 2,000 envelopes/s: ~240,000 live entries, which levels of 16K+16K+...+256K slots hold at half load.
+  let now = 1_800_000_000_000;
+  const guard = new ReplayGuard({ now: () => now });
+  const n = Buffer.alloc(8);
+  let atWarmUp = 0;
+  for (let s = 0; s < 600; s++) {
+    for (let i = 0; i < 2_000; i++) {
+      now += 0.5;
+      n.writeUInt32BE(s, 0);
+      n.writeUInt32BE(i, 4);
+      assert.equal(guard.admit('a', Math.floor(now), n), 'fresh');
+    }
+    if (s === 150) atWarmUp = guard.slotCount;
+  }
+  assert.equal(atWarmUp, 524_288);
+  assert.equal(guard.slotCount, atWarmUp, 'no level opened after the window filled');
+});
+
 test('guard: a repair after a dead holder keeps the entries of every level', () => {
   const now = 1_800_000_000_000;
   const guard = new ReplayGuard({ now: () => now, capacity: 100_000 });

@@ -93,7 +93,12 @@ const FIRST_LEVEL_SLOTS = 1 << 14;
 /** Slot words: nonce high, nonce low, timestamp high, timestamp low, client number + 1 (0 = empty). */
 const STRIDE = 5;
 const TWO_32 = 4_294_967_296;
-const SWEEP_PER_ADMIT = 4;
+/**
+ * Slots the cursor looks at per admission (contiguous, a few cache lines): one pass over the open
+ * slots takes slots / 16 admissions, so expired entries not yet removed stay under 1/16 of the
+ * slots and do not open a level live entries do not need.
+ */
+const SWEEP_PER_ADMIT = 16;
 
 /** The slots reserved for a capacity: a power of two, at least two per entry. */
 function reservedSlots(capacity: number): number {
@@ -224,6 +229,8 @@ export class ReplayGuard implements ReplayChecker {
       // The first level with room, or a new one: the open levels hold under the capacity, so
       // while a level is left to open, one of them has room or the next does.
       if (room < 0) {
+        // Expired entries may be what fills the open levels: remove them first (once a second at most).
+        if (!reclaimed && this.reclaim(oldest)) return this.admitLocked(client, timestampMs, nonce, true);
         if (open >= levels.count) return 'full';
         room = open;
         Atomics.store(this.header, OPEN_LEVELS, open + 1);
