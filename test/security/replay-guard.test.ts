@@ -56,8 +56,8 @@ test('guard: exact entries through table growth: 50,000 envelopes fresh once, ea
     n.writeUInt32BE(i * 2654435761 >>> 0, 4);
     return n;
   };
-  for (let i = 0; i < 50_000; i++) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'fresh');
-  for (let i = 0; i < 50_000; i += 97) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'replayed');
+  for (let i = 0; i < 150_000; i++) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'fresh');
+  for (let i = 0; i < 150_000; i += 97) assert.equal(guard.admit('k', now - (i % 7), nonceOf(i)), 'replayed');
   // One word different each: another nonce half, timestamp, or client is another envelope.
   const base = nonceOf(12_345);
   const flipped = Buffer.from(base);
@@ -65,9 +65,9 @@ test('guard: exact entries through table growth: 50,000 envelopes fresh once, ea
   assert.equal(guard.admit('k', now - (12_345 % 7), flipped), 'fresh');
   assert.equal(guard.admit('k', now - (12_345 % 7) + 2 ** 32, base), 'fresh');
   assert.equal(guard.admit('k2', now - (12_345 % 7), base), 'fresh');
-  assert.equal(guard.size, 50_003);
-  // Levels of 16,384, 16,384, 32,768 and 65,536 slots, each opened when the others were half full.
-  assert.equal(guard.slotCount, 131_072);
+  assert.equal(guard.size, 150_003);
+  // Levels of 131,072, 131,072 and 262,144 slots, each opened when the others were half full.
+  assert.equal(guard.slotCount, 524_288);
   assert.throws(() => guard.admit('k', now, Buffer.alloc(7)), TypeError);
 });
 
@@ -82,9 +82,9 @@ test('guard: at the hard cap it fails closed ("full"), and a replay is still a r
 });
 
 test('guard: two threads admitting the same 20,000 envelopes at once: each is fresh exactly once', async () => {
-  const memory = createReplayTable(100_000);
+  const memory = createReplayTable(200_000);
   const start = new SharedArrayBuffer(4);
-  const data = { memory, now: 1_800_000_000_000, count: 20_000, start };
+  const data = { memory, now: 1_800_000_000_000, count: 70_000, start };
   const url = moduleUrl(import.meta.url, 'support/replay-worker');
   const workers = [startModuleWorker(url, { data }), startModuleWorker(url, { data })];
   await new Promise((r) => setTimeout(r, 300));
@@ -96,8 +96,8 @@ test('guard: two threads admitting the same 20,000 envelopes at once: each is fr
     assert.deepEqual([a[i], b[i]].sort(), ['fresh', 'replayed'], `envelope ${i}`);
   }
   const after = new ReplayGuard({ now: () => data.now, memory });
-  assert.equal(after.size, 20_000);
-  assert.equal(after.slotCount, 65_536, 'a second and a third level opened while both threads admitted');
+  assert.equal(after.size, 70_000);
+  assert.equal(after.slotCount, 262_144, 'a second level opened while both threads admitted');
 });
 
 test('guard: one client holds at most its share of the table; others are still admitted', () => {
@@ -144,14 +144,14 @@ test('guard: a lock held too long makes it unavailable (503), never a pass; a de
   assert.equal(guard.admit('a', now, nonce(2)), 'fresh');
 });
 
-test('guard: memory follows the traffic: a table for 1,000,000 entries starts with 16,384 slots and opens the next level only when the open ones are half full', () => {
+test('guard: memory follows the traffic: a table for 1,000,000 entries starts with 131,072 slots and opens the next level only when the open ones are half full', () => {
   const now = 1_800_000_000_000;
   const guard = new ReplayGuard({ now: () => now });
-  assert.equal(guard.slotCount, 16_384);
-  for (let i = 0; i < 8_192; i++) guard.admit('a', now, Buffer.from([i >> 8, i & 255, 1, 2, 3, 4, 5, 6]));
-  assert.equal(guard.slotCount, 16_384);
-  guard.admit('a', now, Buffer.from([255, 255, 1, 2, 3, 4, 5, 6]));
-  assert.equal(guard.slotCount, 32_768, 'the 8,193rd entry opens a second level');
+  assert.equal(guard.slotCount, 131_072);
+  for (let i = 0; i < 65_536; i++) guard.admit('a', now, Buffer.from([i >> 8, i & 255, 1, 2, 3, 4, 5, 6]));
+  assert.equal(guard.slotCount, 131_072);
+  guard.admit('a', now, Buffer.from([255, 255, 9, 2, 3, 4, 5, 6]));
+  assert.equal(guard.slotCount, 262_144, 'the 65,537th entry opens a second level');
 });
 
 test('levels: they cover the reserved slots exactly, each slot in one level, each level twice the one before (from the second)', () => {
@@ -191,17 +191,17 @@ test('guard: at a steady rate the levels open for the live entries of the window
 
 test('guard: a repair after a dead holder keeps the entries of every level', () => {
   const now = 1_800_000_000_000;
-  const guard = new ReplayGuard({ now: () => now, capacity: 100_000 });
+  const guard = new ReplayGuard({ now: () => now, capacity: 300_000 });
   const nonceOf = (i: number) => Buffer.from([0, 0, i >> 16, (i >> 8) & 255, i & 255, 9, 9, 9]);
-  for (let i = 0; i < 30_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'fresh');
-  assert.equal(guard.slotCount, 65_536, 'three levels open: 16,384 + 16,384 + 32,768 slots');
+  for (let i = 0; i < 140_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'fresh');
+  assert.equal(guard.slotCount, 524_288, 'three levels open: 131,072 + 131,072 + 262,144 slots');
   Atomics.store(new Int32Array(guard.memory.header), 0, 42); // thread 41 held the lock and died
   assert.equal(guard.admit('k', now, nonceOf(1)), 'unavailable', 'while the holder is gone, fail closed');
   assert.equal(guard.recover(41), true);
-  for (let i = 0; i < 30_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'replayed', `entry ${i} survived`);
-  assert.equal(guard.admit('k', now, nonceOf(30_000)), 'fresh');
-  assert.equal(guard.size, 30_001);
-  assert.equal(guard.slotCount, 65_536);
+  for (let i = 0; i < 140_000; i++) assert.equal(guard.admit('k', now, nonceOf(i)), 'replayed', `entry ${i} survived`);
+  assert.equal(guard.admit('k', now, nonceOf(140_000)), 'fresh');
+  assert.equal(guard.size, 140_001);
+  assert.equal(guard.slotCount, 524_288);
 });
 
 test('operator: the same v2 envelope sent twice is rejected the second time with 400 client_error', async () => {

@@ -4,8 +4,8 @@
  * its own: the first two of `first` slots, then one twice the size of the one before, up to half
  * the reserved slots, so the levels fill the reservation exactly:
  *
- *   reserved 2^21, first 2^14:  [2^14][2^14][2^15][2^16] ... [2^20]
- *   level                         0     1     2     3         7
+ *   reserved 2^21, first 2^17:  [2^17][2^17][2^18][2^19][2^20]
+ *   level                         0     1     2     3     4
  *
  * A level is opened only when the open ones are half full, and an entry never moves, so the
  * memory in use grows with the traffic of the window (a page is resident once touched) without
