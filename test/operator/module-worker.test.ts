@@ -1,14 +1,17 @@
 /**
  * Worker threads on project modules (src/operator/threads/module-worker.ts): a TypeScript module
  * starts in a thread (the test loader inherited there), at the priority asked for, and only that thread's
- * priority changes. Job threads (job-thread.ts) stay off until the process turns them on.
+ * priority changes. Job threads (job-thread.ts) stay off until the process turns them on, except
+ * for salt files.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getPriority } from 'node:os';
 import { once } from 'node:events';
 import { generateSaltFile } from '../../src/core/dataset/salt-csv.ts';
+import { encryptCloudFile } from '../../src/protocol/cloud-encrypted-file.ts';
 import { parseSaltFileOffThread } from '../../src/operator/stores/salt-parse-thread.ts';
+import { decryptCloudFileOffThread } from '../../src/operator/sync/cloud-decrypt-thread.ts';
 import { useJobThreads } from '../../src/operator/threads/job-thread.ts';
 import { moduleUrl, startModuleWorker } from '../../src/operator/threads/module-worker.ts';
 
@@ -42,14 +45,22 @@ test('a JavaScript module (a compiled build) starts the same way, without tsx', 
 });
 
 test('job threads are off until the process turns them on: the caller keeps its input', async () => {
-  const file = generateSaltFile(1000, Date.UTC(2026, 0, 1));
+  const key = { id: 7, secret: Buffer.alloc(32, 7) };
+  const file = encryptCloudFile(key, Buffer.from('plain store file'));
   const before = Buffer.from(file);
-  assert.equal(await parseSaltFileOffThread(file, 1000), undefined);
+  assert.equal(await decryptCloudFileOffThread(file, [key]), undefined);
   assert.deepEqual(file, before, 'untouched, still the caller\'s');
   useJobThreads();
   try {
-    assert.equal((await parseSaltFileOffThread(file, 1000))?.length, 1000);
+    assert.equal((await decryptCloudFileOffThread(file, [key]))?.toString(), 'plain store file');
   } finally {
     useJobThreads(false);
   }
+});
+
+test('a salt file is parsed on a job thread even before the process turns them on (the file is let go with the thread)', async () => {
+  const file = generateSaltFile(1000, Date.UTC(2026, 0, 1));
+  const table = await parseSaltFileOffThread(file, 1000);
+  assert.equal(table?.length, 1000);
+  assert.equal(file.length, 0, 'the file was moved to the thread');
 });
