@@ -10,7 +10,7 @@
  * 400-connection burst a process ever sees brings it to its working size (JIT-compiled paths,
  * allocator arenas, V8's old generation), which no later burst adds to; what must never
  * happen is memory held after the attackers leave, which the measured rounds check. The first
- * round's growth is bounded by the same 64 MB check.
+ * round's growth is bounded too, by 96 MB (WARM_UP_MAX_GROWTH).
  */
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +24,12 @@ export const LIMITS = { http_request_timeout_seconds: TIMEOUT_S, http_headers_ti
 /** Node looks for expired requests once a second; the rest is scheduling on a shared machine. */
 const CLOSED_WITHIN_MS = TIMEOUT_S * 1000 + CONNECTIONS_CHECK_MS + 2000;
 const MAX_GROWTH = 64 * MIB;
+/**
+ * The first round a process sees also takes it to its working size (above): a 2-thread operator's
+ * first 400-connection burst measured 58-74 MiB on the shared machine (two isolates warming), so
+ * the warm-up round is held to 96 MiB; the measured rounds to 64 MiB.
+ */
+const WARM_UP_MAX_GROWTH = 96 * MIB;
 /**
  * How the attacked processes run, so that RSS shows memory the attack leaves held rather than
  * the allocators' own sizing (both measured on this project's shared 2-core machine):
@@ -94,14 +100,14 @@ async function attackRound(svc: ServiceProcess, options: Omit<SlowBodyAttackOpti
   }
 }
 
-function assertRound(round: Round, expected: ReadonlySet<string>, label: string): void {
+function assertRound(round: Round, expected: ReadonlySet<string>, label: string, maxGrowth = MAX_GROWTH): void {
   const { report } = round;
   assert.equal(round.healthDuring, 200, `${label}: health check answered while attacked`);
   assert.equal(report.open, 0, `${label}: ${report.open} attacking connections still open`);
   const late = report.closes.filter((c) => c.openMs > CLOSED_WITHIN_MS);
   assert.deepEqual(late, [], `${label}: connections closed more than ${CLOSED_WITHIN_MS} ms after their request`);
   for (const status of Object.keys(report.statuses)) assert.ok(expected.has(status), `${label}: unexpected answer ${status} (${JSON.stringify(report.statuses)})`);
-  assert.ok(round.growth < MAX_GROWTH, `${label}: RSS grew by ${(round.growth / MIB).toFixed(1)} MiB`);
+  assert.ok(round.growth < maxGrowth, `${label}: RSS grew by ${(round.growth / MIB).toFixed(1)} MiB`);
 }
 
 
@@ -119,7 +125,7 @@ const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 export async function survives(t: TestContext, service: ServiceProcess, path: string, all: readonly Scenario[]): Promise<void> {
   const cold = readRssBytes(service.pid);
   // Warm-up: one round of each attack, then normal traffic (see the file comment).
-  for (const s of all) assertRound(await attackRound(service, { path, ...s.options }), new Set(s.expected), `warm-up: ${s.label}`);
+  for (const s of all) assertRound(await attackRound(service, { path, ...s.options }), new Set(s.expected), `warm-up: ${s.label}`, WARM_UP_MAX_GROWTH);
   await normalTraffic(service);
   t.diagnostic(`RSS cold ${mib(cold)}, after the warm-up rounds ${mib(readRssBytes(service.pid))}`);
   for (const s of all) {

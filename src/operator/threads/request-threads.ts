@@ -40,6 +40,7 @@ const MAX_REPLACEMENT_FAILURES = 3;
  * V8's young generation of a request thread. A request's garbage dies young, so a small nursery
  * costs a few more, equally short, scavenges; left to itself V8 grows it under load to tens of MB
  * per thread (production data at 4 threads under generate load: RSS ~1,250 MB, ~1,215 MB with 8).
+ * A thread started with `resourceLimits` ignores the process's `--max-semi-space-size`.
  */
 const YOUNG_GENERATION_MB = 8;
 
