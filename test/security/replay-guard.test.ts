@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createReplayTable, ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { ReplayGuard, REPLAY_MESSAGE, REPLAY_WINDOW_MS } from '../../src/operator/http/replay-guard.ts';
+import { createReplayTable } from '../../src/operator/http/replay-table.ts';
 import { levelBase, levelOf, levelSize, levelsOf, openSlots } from '../../src/operator/http/replay-levels.ts';
 import { moduleUrl, startModuleWorker } from '../../src/operator/threads/module-worker.ts';
 import { encodeRequestEnvelope } from '../../src/protocol/envelope-v2.ts';

@@ -26,17 +26,13 @@
  * Entries are the exact words (no false positives): two nonce words, the timestamp's two words and
  * the client's number in the table of clients (a hash of its key id, with its entry count).
  */
-import { randomBytes } from 'node:crypto';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { defineError } from '../errors.ts';
 import { levelBase, levelOf, levelSize, levelsOf, openSlots, type Levels } from './replay-levels.ts';
+import { CURSOR, FIRST_LEVEL_SLOTS, LEVEL_COUNTS, LOCK, MAX_CLIENTS, MAX_LEVELS, OCCUPIED, OPEN_LEVELS, RECLAIMED_AT, STRIDE, UNAVAILABLE, createReplayTable, type ReplayTableMemory } from './replay-table.ts';
 
 export const REPLAY_WINDOW_MS = 120_000;
-export const DEFAULT_REPLAY_CAPACITY = 1_000_000;
-/** The share of the capacity one client may hold. */
-export const DEFAULT_CLIENT_SHARE = 0.5;
 const LOCK_TIMEOUT_MS = 100;
-const MAX_CLIENTS = 4096;
 
 export const REPLAY_MESSAGE = 'Invalid request: Request nonce was already used.';
 export const REPLAY_FULL_MESSAGE = 'Service busy: too many requests in the replay window; retry later.';
@@ -54,16 +50,6 @@ export interface ReplayChecker {
   check(client: string, timestampMs: number, nonce: Uint8Array): void | Promise<void>;
 }
 
-/** The shared memory of one table, handed to every thread that checks against it. */
-export interface ReplayTableMemory {
-  readonly header: SharedArrayBuffer;
-  readonly slots: SharedArrayBuffer;
-  readonly clients: SharedArrayBuffer;
-  readonly capacity: number;
-  readonly clientShare: number;
-  readonly seed: number;
-}
-
 export interface ReplayGuardOptions {
   /** Epoch milliseconds, the same clock as the freshness check. */
   readonly now: () => number;
@@ -75,26 +61,6 @@ export interface ReplayGuardOptions {
   readonly memory?: ReplayTableMemory;
 }
 
-// Header words.
-const LOCK = 0;
-const OCCUPIED = 1;
-const CURSOR = 2;
-const UNAVAILABLE = 3;
-/** The second (epoch seconds, wrapped to 32 bits) of the last sweep of every slot. */
-const RECLAIMED_AT = 4;
-/** Levels open now (replay-levels.ts). */
-const OPEN_LEVELS = 5;
-/** Then one word per level: its entries. */
-const LEVEL_COUNTS = 6;
-const MAX_LEVELS = 32;
-const HEADER_WORDS = LEVEL_COUNTS + MAX_LEVELS;
-/**
- * The first level: 131,072 slots (2.5 MB). Each open level costs a probe per admission (a cache
- * miss once it is large): the default capacity has 5 levels, 4,000,000 has 7.
- */
-const FIRST_LEVEL_SLOTS = 1 << 17;
-/** Slot words: nonce high, nonce low, timestamp high, timestamp low, client number + 1 (0 = empty). */
-const STRIDE = 5;
 const TWO_32 = 4_294_967_296;
 /**
  * Slots the cursor looks at per admission (contiguous, a few cache lines): one pass over the open
@@ -102,28 +68,6 @@ const TWO_32 = 4_294_967_296;
  * slots and do not open a level live entries do not need.
  */
 const SWEEP_PER_ADMIT = 16;
-
-/** The slots reserved for a capacity: a power of two, at least two per entry. */
-function reservedSlots(capacity: number): number {
-  let slotCount = 16;
-  while (slotCount < capacity * 2) slotCount *= 2;
-  return slotCount;
-}
-
-export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShare = DEFAULT_CLIENT_SHARE): ReplayTableMemory {
-  const header = new SharedArrayBuffer(HEADER_WORDS * 4);
-  new Int32Array(header)[OPEN_LEVELS] = 1;
-  return {
-    header,
-    // Reserved for every level; pages no level has touched take no memory.
-    slots: new SharedArrayBuffer(reservedSlots(capacity) * STRIDE * 4),
-    // Per client: key hash, entry count.
-    clients: new SharedArrayBuffer(MAX_CLIENTS * 2 * 4),
-    capacity,
-    clientShare,
-    seed: randomBytes(4).readUInt32BE(0),
-  };
-}
 
 /** FNV-1a of a client's key id: its number in the client table. */
 function clientHash(client: string): number {

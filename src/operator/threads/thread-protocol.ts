@@ -22,7 +22,7 @@
  */
 import type { ConfigSources } from '../config/config-layers.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
-import type { ReplayTableMemory } from '../http/replay-guard.ts';
+import type { ReplayTableMemory } from '../http/replay-table.ts';
 import type { HealthEntry } from '../metrics/health.ts';
 import type { UsageTally } from '../metrics/usage-log.ts';
 import type { OptOutTable } from '../stores/optout-index.ts';

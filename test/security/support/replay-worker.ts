@@ -1,6 +1,7 @@
 /** A thread admitting envelopes into a shared replay table (replay-guard.test.ts). */
 import { parentPort } from 'node:worker_threads';
-import { ReplayGuard, type ReplayTableMemory } from '../../../src/operator/http/replay-guard.ts';
+import { ReplayGuard } from '../../../src/operator/http/replay-guard.ts';
+import type { ReplayTableMemory } from '../../../src/operator/http/replay-table.ts';
 import { threadData } from '../../../src/operator/threads/module-worker.ts';
 
 const { memory, now, count, start } = threadData<{ memory: ReplayTableMemory; now: number; count: number; start: number }>();
