@@ -182,11 +182,7 @@ export class ReplayGuard implements ReplayChecker {
         room = open;
         Atomics.store(this.header, OPEN_LEVELS, open + 1);
       }
-      const base = levelBase(levels, room);
-      const mask = levelSize(levels, room) - 1;
-      let i = h & mask;
-      while (slots[(base + i) * STRIDE + 4] !== 0) i = (i + 1) & mask;
-      at = (base + i) * STRIDE;
+      at = this.freeSlot(room, h);
       Atomics.add(this.header, OCCUPIED, 1);
       Atomics.add(this.header, LEVEL_COUNTS + room, 1);
     }
@@ -197,6 +193,16 @@ export class ReplayGuard implements ReplayChecker {
     slots[at + 4] = c;
     this.clients[(c - 1) * 2 + 1]++;
     return 'fresh';
+  }
+
+  /** Word offset of the first free slot of the chain of `h` in `level` (linear probing). */
+  private freeSlot(level: number, h: number): number {
+    const { slots, levels } = this;
+    const base = levelBase(levels, level);
+    const mask = levelSize(levels, level) - 1;
+    let i = h & mask;
+    while (slots[(base + i) * STRIDE + 4] !== 0) i = (i + 1) & mask;
+    return (base + i) * STRIDE;
   }
 
   /** The entry's position in any level: `hash & (level size - 1)`. */
@@ -330,11 +336,7 @@ export class ReplayGuard implements ReplayChecker {
       const h = this.hash(entries[e], entries[e + 1], entries[e + 3], entries[e + 4]);
       let k = 0;
       while (k < open - 1 && (Atomics.load(this.header, LEVEL_COUNTS + k) + 1) * 2 > levelSize(levels, k)) k++;
-      const base = levelBase(levels, k);
-      const mask = levelSize(levels, k) - 1;
-      let i = h & mask;
-      while (slots[(base + i) * STRIDE + 4] !== 0) i = (i + 1) & mask;
-      slots.set(entries.slice(e, e + STRIDE), (base + i) * STRIDE);
+      slots.set(entries.slice(e, e + STRIDE), this.freeSlot(k, h));
       this.clients[(entries[e + 4] - 1) * 2 + 1]++;
       Atomics.add(this.header, OCCUPIED, 1);
       Atomics.add(this.header, LEVEL_COUNTS + k, 1);
