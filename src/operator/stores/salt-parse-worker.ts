@@ -7,6 +7,7 @@ import { decryptCloudFileWithKeys } from '../../protocol/cloud-encrypted-file.ts
 import { isProtocolError } from '../../protocol/errors.ts';
 import { asBuffer, inSharedMemory, movable, serveJob } from '../threads/job-thread.ts';
 import { parseSaltTable } from './salt-file-loader.ts';
+import { mapSaltParts, saltPartViews } from './salt-table.ts';
 import type { ParseRequest, ParseResult } from './salt-parse-thread.ts';
 
 serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys, shared }) => {
@@ -21,6 +22,6 @@ serveJob<ParseRequest, ParseResult>(({ bytes, expectedCount, keys, shared }) => 
   }
   const table = parseSaltTable(plain, expectedCount).toParts();
   // In shared memory when asked: copied here, so the operator's thread never holds a second copy.
-  const parts = shared ? { length: table.length, bytes: inSharedMemory(table.bytes), spans: inSharedMemory(table.spans), lines: inSharedMemory(table.lines), ids: inSharedMemory(table.ids), lastUpdatedMs: inSharedMemory(table.lastUpdatedMs), refreshFromMs: inSharedMemory(table.refreshFromMs), flags: inSharedMemory(table.flags) } : table;
-  return { result: parts, transfer: movable([parts.bytes, parts.spans, parts.lines, parts.ids, parts.lastUpdatedMs, parts.refreshFromMs, parts.flags]) };
+  const parts = shared ? mapSaltParts(table, inSharedMemory) : table;
+  return { result: parts, transfer: movable(saltPartViews(parts)) };
 }, 'salt file could not be parsed');

@@ -57,6 +57,18 @@ export interface SaltTableParts {
   readonly flags: Uint8Array;
 }
 
+type PartView = Uint8Array | Int32Array | Float64Array;
+
+/** The parts with every array passed through `f` (e.g. copied into shared memory). */
+export function mapSaltParts(p: SaltTableParts, f: <T extends PartView>(view: T) => T): SaltTableParts {
+  return { length: p.length, bytes: f(p.bytes), spans: f(p.spans), lines: f(p.lines), ids: f(p.ids), lastUpdatedMs: f(p.lastUpdatedMs), refreshFromMs: f(p.refreshFromMs), flags: f(p.flags) };
+}
+
+/** Every array of the parts (e.g. the buffers to move to another thread). */
+export function saltPartViews(p: SaltTableParts): PartView[] {
+  return [p.bytes, p.spans, p.lines, p.ids, p.lastUpdatedMs, p.refreshFromMs, p.flags];
+}
+
 function widened<T extends Int32Array | Float64Array | Uint8Array>(from: T, to: T): T {
   to.set(from);
   return to;

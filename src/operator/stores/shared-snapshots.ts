@@ -26,7 +26,7 @@ import { OptOutIndex, type OptOutLookup, type OptOutTable } from './optout-index
 import type { OptOutSnapshot } from './optout-store.ts';
 import type { RuntimeConfigSnapshot } from './runtime-config-store.ts';
 import { saltSnapshotOf, type SaltSnapshot } from './salt-store.ts';
-import { SaltTable, type SaltTableParts } from './salt-table.ts';
+import { mapSaltParts, SaltTable, type SaltTableParts } from './salt-table.ts';
 import { serviceLinkStore, serviceStore } from './service-store.ts';
 import { siteStore } from './site-store.ts';
 import { jsonSourceOf, type JsonStoreDefinition, type Versioned } from './store-definition.ts';
@@ -64,11 +64,6 @@ function sharedBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
 }
 
-function sharedParts(p: SaltTableParts): SaltTableParts {
-  const { length } = p;
-  return { length, bytes: inSharedMemory(p.bytes), spans: inSharedMemory(p.spans), lines: inSharedMemory(p.lines), ids: inSharedMemory(p.ids), lastUpdatedMs: inSharedMemory(p.lastUpdatedMs), refreshFromMs: inSharedMemory(p.refreshFromMs), flags: inSharedMemory(p.flags) };
-}
-
 /** The identity index's files and table (optout-store.ts builds the index over exactly these files). */
 function optOutParts(o: OptOutSnapshot): { files: readonly Buffer[]; identity: OptOutTable } {
   const index = o.byIdentityHash as OptOutIndex;
@@ -84,7 +79,7 @@ function optOutSnapshot(version: number, files: readonly Buffer[], identity: Opt
 export function shareable<F extends ViewField>(field: F, snapshot: StoreView[F]): StoreView[F] {
   if (field === 'salts') {
     const s = snapshot as SaltSnapshot;
-    const files = s.files.map((f) => Object.freeze({ effective: f.effective, expires: f.expires, entries: SaltTable.fromParts(sharedParts(f.entries.toParts())) }));
+    const files = s.files.map((f) => Object.freeze({ effective: f.effective, expires: f.expires, entries: SaltTable.fromParts(mapSaltParts(f.entries.toParts(), inSharedMemory)) }));
     return saltSnapshotOf(s.version, s.firstLevelSalt, s.idPrefix, s.idSecret, files, Date.now()) as StoreView[F];
   }
   if (field === 'optout') {
