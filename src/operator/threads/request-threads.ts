@@ -31,19 +31,13 @@ import { exportSnapshot, type ViewField } from '../stores/shared-snapshots.ts';
 import { moduleUrl, startModuleWorker } from './module-worker.ts';
 import { MergedMetrics, type ThreadMetricsSnapshot } from './thread-metrics.ts';
 import { GENERATION_WORD, createControl, heartbeatWord, type Call, type FromThread, type StoreSet, type ThreadInit, type ThreadSetup, type ToThread } from './thread-protocol.ts';
+import { youngGenerationMb } from './young-generation.ts';
 
 const THREAD_MODULE = moduleUrl(import.meta.url, 'request-thread');
 const VIEW_FIELDS: readonly ViewField[] = ['clients', 'keysets', 'keysetKeys', 'salts', 'sites', 'cstgKeypairs', 'services', 'serviceLinks', 'runtimeConfig', 'optout'];
 const WATCHDOG_MS = 250;
 const ASK_TIMEOUT_MS = 2000;
 const MAX_REPLACEMENT_FAILURES = 3;
-/**
- * V8's young generation of a request thread. A request's garbage dies young, so a small nursery
- * costs a few more, equally short, scavenges; left to itself V8 grows it under load to tens of MB
- * per thread (production data at 4 threads under generate load: RSS ~1,250 MB, ~1,215 MB with 8).
- * A thread started with `resourceLimits` ignores the process's `--max-semi-space-size`.
- */
-const YOUNG_GENERATION_MB = 8;
 
 /** What the threads need before the process has loaded its stores. */
 export interface RequestThreadsOptions {
@@ -184,7 +178,7 @@ export class RequestThreads {
   /** Starts the thread of `slot` (serving at once with `init`, else once it gets one). */
   private spawn(slot: number, init: ThreadInit | undefined): void {
     const s = this.slots[slot];
-    const worker = startModuleWorker(THREAD_MODULE, { data: this.setup(slot, init), resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+    const worker = startModuleWorker(THREAD_MODULE, { data: this.setup(slot, init), resourceLimits: { maxYoungGenerationSizeMb: youngGenerationMb(this.slots.length) } });
     s.worker = worker;
     s.threadId = worker.threadId;
     s.ready = false;
