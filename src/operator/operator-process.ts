@@ -6,7 +6,7 @@
  */
 import type { ServerLimits } from '../http/server-limits.ts';
 import { MAX_REQUEST_BODY_SIZE } from './http/pipeline.ts';
-import { loadOperatorConfig } from './config/operator-config.ts';
+import { loadOperatorConfig } from './config/config-layers.ts';
 import { createLogger, createOperator, serveOperator, type OperatorOptions, type RunningOperator } from './operator-service.ts';
 import { RequestThreads } from './threads/request-threads.ts';
 
@@ -38,7 +38,7 @@ export async function startThreadedOperator(o: ThreadedOperatorOptions): Promise
   const logger = o.logger ?? createLogger();
   const threads = new RequestThreads({
     threads: o.threads,
-    sources,
+    config,
     host: config.host,
     port: config.port,
     limits: perThread(o.limits ?? config.serverLimits, o.threads),

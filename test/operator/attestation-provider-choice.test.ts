@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { AzureCcSkrProvider } from '../../src/attestation/azure-cc-provider.ts';
 import { SgxQuoteProvider } from '../../src/attestation/sgx/sgx-quote-provider.ts';
 import { QuoteSourceError } from '../../src/attestation/sgx/quote-source.ts';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { attestationProviderFor, UnsupportedPlatformError } from '../../src/operator/sync/attestation-provider-choice.ts';
 
 test('unset or empty enclave_platform is trusted: the evidence is the single byte 0x00', async () => {

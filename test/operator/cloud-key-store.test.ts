@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixturesDir, localConfigPath } from '../support/shared.ts';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { buildCloudKeySnapshot, cloudKeyStore } from '../../src/operator/stores/cloud-key-store.ts';
 import { StoreFormatError } from '../../src/operator/stores/store-json.ts';
 import { LocalStoreSource } from '../../src/operator/stores/store-source.ts';

@@ -6,7 +6,7 @@ import { TCString, TCModel, GVL } from '@iabtcf/core';
 import fc from 'fast-check';
 import { fixtureOperator, callV2, CLIENTS } from './support/operator-fixture.ts';
 import { effectiveRuntime } from '../../src/operator/stores/runtime-config-store.ts';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { ERROR_FAMILIES } from '../../src/operator/errors.ts';
 
 function tcString(purposes: number[], vendor = 21): string {

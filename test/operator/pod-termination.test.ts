@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { localConfigPath, fixturesDir } from '../support/shared.ts';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { HealthRegistry } from '../../src/operator/metrics/health.ts';
 import { PodTerminationMonitor, POD_TERMINATION_COMPONENT } from '../../src/operator/metrics/pod-termination-monitor.ts';
 import { startOperator } from '../../src/operator/operator-service.ts';

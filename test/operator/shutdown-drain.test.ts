@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { startOperator } from '../../src/operator/operator-service.ts';
 import { fixturesDir, localConfigPath } from '../support/shared.ts';
 

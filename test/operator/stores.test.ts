@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { fixturesDir, localConfigPath, loadVectors } from '../support/shared.ts';
-import { loadOperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { LocalStoreSource, StoreSourceError } from '../../src/operator/stores/store-source.ts';
 import { createOperatorStores, storeBindings } from '../../src/operator/stores/operator-stores.ts';
 import { StoreRefresher, StoreLoadError } from '../../src/operator/sync/store-refresher.ts';

@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { OPERATOR_CONFIG_FILE } from '../../core/dataset/index.ts';
-import { loadOperatorConfig } from '../../operator/config/operator-config.ts';
+import { loadOperatorConfig } from '../../operator/config/config-layers.ts';
 import { startThreadedOperator } from '../../operator/operator-process.ts';
 import { startOperator, type RunningOperator } from '../../operator/operator-service.ts';
 import { defaultThreadCount } from '../../operator/threads/thread-count.ts';

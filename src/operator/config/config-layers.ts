@@ -6,6 +6,7 @@
 import { coerceValue, layerConfigOf, type ConfigSchema, type ConfigSources } from '../../config/config-layers.ts';
 import type { ConfigValue } from '../../config/config-keys.ts';
 import { CONFIG_KEYS, SECRET_CONFIG_KEYS, type ConfigKey, type RawConfig } from './config-keys.ts';
+import { parseOperatorConfig, type OperatorConfig } from './operator-config.ts';
 
 export type { ConfigSources } from '../../config/config-layers.ts';
 
@@ -19,4 +20,12 @@ export function coerceConfigValue(key: ConfigKey, value: unknown, origin: string
 /** Merges every layer into one flat object of known keys (unknown file keys are ignored, as upstream). */
 export function layerConfig(sources: ConfigSources): RawConfig {
   return layerConfigOf(OPERATOR_SCHEMA, sources);
+}
+
+/**
+ * Layers the sources and parses them: the one entry point used at startup. Request threads get
+ * the parsed result from the process and never read files, so the file parsers stay out of them.
+ */
+export function loadOperatorConfig(sources: ConfigSources): OperatorConfig {
+  return parseOperatorConfig(layerConfig(sources));
 }

@@ -6,7 +6,6 @@ import { IdentityScope, parseScope, type IdentityEnvironmentName } from '../../p
 import { serverLimitsFrom, type ServerLimits } from '../../http/server-limits.ts';
 import type { RawConfig } from './config-keys.ts';
 import { ConfigError } from './config-error.ts';
-import { layerConfig, type ConfigSources } from './config-layers.ts';
 
 /** Token lifetimes in seconds; static config or the runtime_config store supplies them. */
 export interface TokenLifetimes {
@@ -276,9 +275,4 @@ export function parseOperatorConfig(raw: RawConfig): OperatorConfig {
     metricsPort: port(raw, 'metrics_port', offset),
     host: required<string>(raw, 'host'),
   });
-}
-
-/** Layers the sources and parses them: the one entry point used at startup. */
-export function loadOperatorConfig(sources: ConfigSources): OperatorConfig {
-  return parseOperatorConfig(layerConfig(sources));
 }

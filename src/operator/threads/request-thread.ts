@@ -8,7 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import pino from 'pino';
 import { installNativeKernels } from '../../native/index.ts';
-import { loadOperatorConfig } from '../config/operator-config.ts';
+import type { OperatorConfig } from '../config/operator-config.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientVersionMetrics } from '../http/client-version.ts';
 import { Pipeline } from '../http/pipeline.ts';
@@ -45,7 +45,7 @@ function call<T>(c: Call): Promise<T> {
   });
 }
 
-const config = loadOperatorConfig(setup.sources);
+const config: OperatorConfig = setup.config;
 const logger = pino({ base: { application: 'uid2-operator', thread: setup.slot }, level: process.env.LOG_LEVEL ?? 'info' });
 const health = new HealthRegistry();
 const metrics = new OperatorMetrics(health, { requestThread: true });

@@ -17,7 +17,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import type { ConfigSources } from '../config/config-layers.ts';
+import type { OperatorConfig } from '../config/operator-config.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
 import { ReplayGuard } from '../http/replay-guard.ts';
 import { createReplayTable } from '../http/replay-table.ts';
@@ -42,7 +42,7 @@ const MAX_REPLACEMENT_FAILURES = 3;
 /** What the threads need before the process has loaded its stores. */
 export interface RequestThreadsOptions {
   readonly threads: number;
-  readonly sources: ConfigSources;
+  readonly config: OperatorConfig;
   readonly host: string;
   readonly port: number;
   readonly limits: ServerLimits;
@@ -172,7 +172,7 @@ export class RequestThreads {
 
   private setup(slot: number, init: ThreadInit | undefined): ThreadSetup {
     const o = this.o;
-    return { slot, sources: o.sources, host: o.host, limits: o.limits, replay: this.replay.memory, control: this.controlMemory, attested: o.attested, init };
+    return { slot, config: o.config, host: o.host, limits: o.limits, replay: this.replay.memory, control: this.controlMemory, attested: o.attested, init };
   }
 
   /** Starts the thread of `slot` (serving at once with `init`, else once it gets one). */

@@ -20,7 +20,7 @@
  * |                                            | write; the shared advertising-id index)      |
  * | —                                          | fatal {code, reason}                         |
  */
-import type { ConfigSources } from '../config/config-layers.ts';
+import type { OperatorConfig } from '../config/operator-config.ts';
 import type { ServerLimits } from '../../http/server-limits.ts';
 import type { ReplayTableMemory } from '../http/replay-table.ts';
 import type { HealthEntry } from '../metrics/health.ts';
@@ -43,7 +43,8 @@ export type StoreSet = Partial<Record<ViewField, SharedSnapshot>>;
 /** A thread's `workerData`: what is known before the process has loaded its stores. */
 export interface ThreadSetup {
   readonly slot: number;
-  readonly sources: ConfigSources;
+  /** The process's configuration, as it loaded it at start: every thread, replacements too, serves by it. */
+  readonly config: OperatorConfig;
   readonly host: string;
   readonly limits: ServerLimits;
   readonly replay: ReplayTableMemory;
