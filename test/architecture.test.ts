@@ -18,6 +18,8 @@ const sources = files(src).map((path) => ({
   path,
   area: relative(src, path).split(sep)[0],
   imports: [...readFileSync(path, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]),
+  /** What loading the file loads: `import type` and `export type` lines are erased by the compiler. */
+  valueImports: [...readFileSync(path, 'utf8').matchAll(/^\s*(import|export)(\s+type\b)?[^'"]*from\s+['"]([^'"]+)['"]/gm)].filter((m) => m[2] === undefined).map((m) => m[3]),
 }));
 
 function projectAreaOf(file: string, spec: string): string | undefined {
@@ -84,4 +86,19 @@ test('no import cycles in src/', () => {
   const graph = sourceGraph();
   assert.ok(graph.size > 200, 'the whole tree is read');
   assert.deepEqual(importCycles(graph), []);
+});
+
+test('a request thread loads no config-file parser or CLI: it serves by the config the process parsed', () => {
+  const byPath = new Map(sources.map((s) => [s.path, s]));
+  const start = join(src, 'operator', 'threads', 'request-thread.ts');
+  const loaded = new Set([start]);
+  const packages = new Set<string>();
+  for (const path of loaded) {
+    for (const spec of byPath.get(path)?.valueImports ?? []) {
+      if (spec.startsWith('.')) loaded.add(join(path, '..', spec));
+      else packages.add(spec);
+    }
+  }
+  assert.ok(loaded.size > 50 && packages.has('pino'), `the thread's graph is read (${loaded.size} files)`);
+  for (const parser of ['yaml', 'commander']) assert.ok(!packages.has(parser), `a request thread loads ${parser}`);
 });
