@@ -8,8 +8,8 @@
  * scavenges): one thread at 8 MB served 12,200 and 13,600 generate requests per CPU-second against
  * 15,800 and 16,600 at 32 MB in one interleaved A/B (issue 16). A large one lengthens the
  * scavenges that run while a salt swap builds its new views: at 2 threads, generate p99 during a
- * swap was 1.03-1.48x steady with 8 MB per thread and 1.11-1.54x with 16 MB (five runs each
- * side, one full bench run at 3.2x), against a 1.5x target. Hence 16 MB for the process: 16 MB
+ * swap was 1.03-1.48x steady with 8 MB per thread (three runs) and 1.11-1.54x with 16 MB (five
+ * runs; one full bench run gave 3.2x), against a 1.5x target. Hence 16 MB for the process: 16 MB
  * for one thread, 8 MB each from two threads up, so memory does not grow with the thread count.
  */
 /** The whole process's nursery budget, shared by its request threads. */
