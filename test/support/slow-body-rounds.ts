@@ -159,7 +159,7 @@ export async function survives(t: TestContext, service: ServiceProcess, path: st
     // production); the baseline that RSS must come back to is read, like the RSS after, once the
     // process collected its garbage. Counted from the collected state, growth would also count the
     // memory the attack takes back from the collection (~15-20 MiB for the operator: its growth
-    // measured 17-61 MiB from the process as it stood, 36-71 MiB from the collected state).
+    // measured 17-60 MiB from the process as it stood, 36-71 MiB from the collected state, in CI runs).
     const before = readRssBytes(service.pid);
     await collectGarbage(service);
     const baseline = readRssBytes(service.pid);
