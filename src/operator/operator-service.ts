@@ -6,9 +6,8 @@
  */
 import pino, { type Logger } from 'pino';
 import { installNativeKernels } from '../native/index.ts';
-import type { ConfigSources } from './config/config-layers.ts';
-import { loadOperatorConfig } from './config/config-layers.ts';
-import { type OperatorConfig } from './config/operator-config.ts';
+import { loadOperatorConfig, type ConfigSources } from './config/config-layers.ts';
+import type { OperatorConfig } from './config/operator-config.ts';
 import { systemClock, type Clock, type OperatorDeps } from './deps.ts';
 import { ClientVersionMetrics } from './http/client-version.ts';
 import type { ServerLimits } from '../http/server-limits.ts';

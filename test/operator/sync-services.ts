@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCore, type CoreService } from '../../src/core/core-service.ts';
 import { createDemoDataset, CORE_CONFIG_FILE, type DemoDataset } from '../../src/core/dataset/index.ts';
-import type { ConfigSources } from '../../src/operator/config/config-layers.ts';
-import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
-import { type OperatorConfig } from '../../src/operator/config/operator-config.ts';
+import { loadOperatorConfig, type ConfigSources } from '../../src/operator/config/config-layers.ts';
+import type { OperatorConfig } from '../../src/operator/config/operator-config.ts';
 import { startOptOutService, type RunningOptOutService } from '../../src/optout/optout-service.ts';
 import { CORE_METADATA_PATHS } from '../../src/cli/stack/stack-config.ts';
 
