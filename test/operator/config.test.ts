@@ -4,8 +4,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localConfigPath } from '../support/shared.ts';
-import { loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
-import { layerConfig } from '../../src/operator/config/config-layers.ts';
+import { layerConfig, loadOperatorConfig } from '../../src/operator/config/config-layers.ts';
 import { ConfigError } from '../../src/operator/config/config-error.ts';
 import { IdentityScope } from '../../src/protocol/identity-kinds.ts';
 
