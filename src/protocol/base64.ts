@@ -57,9 +57,47 @@ export function decodeBase64(input: string): Buffer {
   return decoded;
 }
 
-/** `decodeBase64` of text held as bytes, one per character (a request body), or null where it would throw. */
-export function decodeBase64Bytes(text: Buffer): Buffer | null {
-  return strictDecode(text.toString('latin1'));
+/** Each byte's 6-bit value in the standard alphabet; -1 for every other byte ("=" included). */
+const DIGIT_VALUES = (() => {
+  const values = new Int8Array(256).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) values[alphabet.charCodeAt(i)] = i;
+  return values;
+})();
+
+/**
+ * `decodeBase64` of text held as bytes, one per character (a request body), or null where it
+ * would throw. Checked and decoded in one pass over the bytes: a request's body was first made a
+ * string, then scanned three times and decoded by Node (~1 us of a ~20 us token request).
+ */
+export function decodeBase64Bytes(text: Uint8Array): Buffer | null {
+  let end = text.length;
+  while (end > 0 && text[end - 1] === PAD) end--;
+  if (!checkShape(end, text.length - end, text.length)) return null;
+  const out = Buffer.allocUnsafe(Math.floor((end * 3) / 4));
+  const whole = end - (end % 4);
+  let o = 0;
+  for (let i = 0; i < whole; i += 4) {
+    const a = DIGIT_VALUES[text[i]];
+    const b = DIGIT_VALUES[text[i + 1]];
+    const c = DIGIT_VALUES[text[i + 2]];
+    const d = DIGIT_VALUES[text[i + 3]];
+    if ((a | b | c | d) < 0) return null;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o++] = ((b & 0x0f) << 4) | (c >> 2);
+    out[o++] = ((c & 0x03) << 6) | d;
+  }
+  // A last group of 2 or 3 digits (checkShape refused 1); its unused low bits are ignored, as
+  // Java's decoder and Node's do.
+  if (end > whole) {
+    const a = DIGIT_VALUES[text[whole]];
+    const b = DIGIT_VALUES[text[whole + 1]];
+    const c = end - whole === 3 ? DIGIT_VALUES[text[whole + 2]] : 0;
+    if ((a | b | c) < 0) return null;
+    out[o++] = (a << 2) | (b >> 4);
+    if (end - whole === 3) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
+  }
+  return out;
 }
 
 export function encodeBase64(bytes: Uint8Array): string {
