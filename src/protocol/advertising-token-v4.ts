@@ -23,7 +23,6 @@
  * | 36     | 32/33| raw UID (v2 hash, or v3/v4 with identity first byte) |
  */
 import { aesGcmDecrypt, aesGcmSealInto, gcmSealedLength } from './aes.ts';
-import { encodeBase64, encodeBase64Url } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -33,7 +32,7 @@ import {
   readPublisherGrant, readTokenIssue, writePublisherGrant, writeTokenIssue,
   type IssuedTokenFields, type Key, type KeyLookup,
 } from './token-fields.ts';
-import { openToken, sealToken } from './token-header.ts';
+import { openToken, sealTokenText } from './token-header.ts';
 
 const MASTER_FIXED_SIZE = TOKEN_ISSUE_SIZE + 4;
 const SITE_FIXED_SIZE = PUBLISHER_GRANT_SIZE + 8;
@@ -71,7 +70,8 @@ function checkEncodable(fields: AdvertisingTokenFields): void {
   }
 }
 
-function encodeBytes(version: number, fields: AdvertisingTokenFields, masterKey: Key, siteKey: Key, ivs: AdvertisingTokenIvs): Buffer {
+/** The master-key layer's plaintext: the token issue, the site key id and the site-key layer. */
+function masterPayload(fields: AdvertisingTokenFields, siteKey: Key, ivs: AdvertisingTokenIvs): Buffer {
   checkEncodable(fields);
   const site = ByteWriter.alloc(SITE_FIXED_SIZE + fields.rawUid.length);
   writePublisherGrant(site, fields);
@@ -81,18 +81,21 @@ function encodeBytes(version: number, fields: AdvertisingTokenFields, masterKey:
   writeTokenIssue(master, fields);
   master.i32(siteKey.id);
   aesGcmSealInto(master.buf, master.offset, siteKey.secret, site.buf, { iv: ivs.site });
+  return master.buf;
+}
 
-  return sealToken(tokenIdentityByte(fields.scope, fields.type), version, masterKey, master.buf, ivs.master);
+function encodeText(version: number, encoding: 'base64' | 'base64url', fields: AdvertisingTokenFields, masterKey: Key, siteKey: Key, ivs: AdvertisingTokenIvs): string {
+  return sealTokenText(tokenIdentityByte(fields.scope, fields.type), version, masterKey, masterPayload(fields, siteKey, ivs), encoding, ivs.master);
 }
 
 /** The token the operator emits (spec §7: always v4): base64url without padding. */
 export function encodeAdvertisingTokenV4(fields: AdvertisingTokenFields, masterKey: Key, siteKey: Key, ivs: AdvertisingTokenIvs = {}): string {
-  return encodeBase64Url(encodeBytes(TokenVersion.V4, fields, masterKey, siteKey, ivs));
+  return encodeText(TokenVersion.V4, 'base64url', fields, masterKey, siteKey, ivs);
 }
 
 /** Same bytes with version 0x70, standard base64 (decoded for compatibility; useful in tests). */
 export function encodeAdvertisingTokenV3(fields: AdvertisingTokenFields, masterKey: Key, siteKey: Key, ivs: AdvertisingTokenIvs = {}): string {
-  return encodeBase64(encodeBytes(TokenVersion.V3, fields, masterKey, siteKey, ivs));
+  return encodeText(TokenVersion.V3, 'base64', fields, masterKey, siteKey, ivs);
 }
 
 /** Decodes the bytes of a v3 or v4 token (already base64-decoded by the caller). */

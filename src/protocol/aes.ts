@@ -145,6 +145,35 @@ export function aesGcmEncrypt(key: Uint8Array, plain: Plaintext, options: GcmOpt
   return out;
 }
 
+/** The most bytes a plaintext can take: a string's UTF-8 is at most 3 bytes per UTF-16 unit. */
+function plaintextBound(plain: Plaintext): number {
+  let n = 0;
+  for (const c of chunksOf(plain)) n += typeof c === 'string' ? c.length * 3 : c.length;
+  return n;
+}
+
+/** Sealed bytes up to this size go through one reusable buffer (`aesGcmSealText`). */
+const SCRATCH_SIZE = 64 * 1024;
+let scratch: Buffer | undefined;
+
+/**
+ * `prefix ‖ IV ‖ ct ‖ tag` as base64 or base64url text: the form every token and envelope the
+ * operator sends takes. The bytes only live until they are encoded, so when they fit they are
+ * sealed in one buffer reused by every call (the thread's; nothing in it outlives the call but
+ * ciphertext and the clear prefix), with no allocation and no length pass over a string plaintext.
+ */
+export function aesGcmSealText(key: Uint8Array, prefix: Uint8Array, plain: Plaintext, encoding: 'base64' | 'base64url', options: GcmOptions = {}): string {
+  let out: Buffer;
+  if (prefix.length + GCM_OVERHEAD + plaintextBound(plain) <= SCRATCH_SIZE) {
+    out = scratch ??= Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  } else {
+    out = Buffer.allocUnsafe(prefix.length + gcmSealedLength(plaintextLength(plain)));
+  }
+  out.set(prefix, 0);
+  const end = aesGcmSealInto(out, prefix.length, key, plain, options);
+  return out.toString(encoding, 0, end);
+}
+
 /** AES-256-GCM decrypt of `IV ‖ ct ‖ tag`; any failure is `ERR_DECRYPT`. */
 export function aesGcmDecrypt(key: Uint8Array, data: Uint8Array, aad?: Uint8Array): Buffer {
   if (data.length < GCM_OVERHEAD) throw new ProtocolError('ERR_DECRYPT', DECRYPT_FAILED);

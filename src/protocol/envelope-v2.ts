@@ -18,7 +18,7 @@
  * Errors are `ProtocolError`s whose `message` is the exact upstream text, which the operator
  * returns as the `client_error` message (spec §3.1, `V2RequestUtil.java`).
  */
-import { GCM_OVERHEAD, aesGcmDecrypt, aesGcmSealInto, fillRandom, plaintextLength } from './aes.ts';
+import { GCM_OVERHEAD, aesGcmDecrypt, aesGcmSealInto, aesGcmSealText, fillRandom, plaintextLength } from './aes.ts';
 import { decodeBase64, decodeBase64Bytes, isBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
@@ -29,6 +29,7 @@ export const ENVELOPE_VERSION = 1;
 const TIMESTAMP_SIZE = 8;
 export const NONCE_SIZE = 8;
 const DATA_HEADER_SIZE = TIMESTAMP_SIZE + NONCE_SIZE;
+const EMPTY = new Uint8Array(0);
 /** version + IV + tag + timestamp + nonce: 45 bytes (`MIN_PAYLOAD_LENGTH`). */
 export const MIN_REQUEST_ENVELOPE_SIZE = 1 + GCM_OVERHEAD + DATA_HEADER_SIZE;
 /**
@@ -188,6 +189,16 @@ export function encodeRequestEnvelope(secret: Uint8Array, input: RequestEnvelope
   w.u8(ENVELOPE_VERSION);
   writeDataEnvelope(w, secret, input.nowMs, input.nonce, json, input.iv);
   return w.buf;
+}
+
+/** The data envelope's header of a response, written again for every response (copied at once). */
+const responseHeader = Buffer.alloc(DATA_HEADER_SIZE);
+
+/** `encodeResponseEnvelope` as base64 text (the reply to a base64 request), its bytes not allocated. */
+export function encodeResponseEnvelopeText(secret: Uint8Array, nowMs: number, nonce: Uint8Array, json: string | Uint8Array, iv?: Uint8Array): string {
+  if (nonce.length !== NONCE_SIZE) throw new ProtocolError('ERR_INVALID_INPUT', 'nonce must be 8 bytes');
+  new ByteWriter(responseHeader).i64(nowMs).bytes(nonce);
+  return aesGcmSealText(secret, EMPTY, [responseHeader, json], 'base64', { iv });
 }
 
 /** Server side: `IV ‖ GCM(secret, now ‖ request nonce ‖ JSON) ‖ tag` (spec §3.2). */

@@ -17,7 +17,7 @@
  * `ERR_UNKNOWN_KEY` (an `UnknownKeyError` with `keyId`), `ERR_DECRYPT` or `ERR_TOO_SHORT`
  * (decryption failed), `ERR_JSON` (payload not valid JSON or missing required data).
  */
-import { AES_KEY_LENGTH, aesGcmDecrypt, aesGcmEncrypt, aesGcmSealInto, gcmSealedLength, randomBytesPooled } from './aes.ts';
+import { AES_KEY_LENGTH, aesGcmDecrypt, aesGcmEncrypt, aesGcmSealText, randomBytesPooled } from './aes.ts';
 import { decodeBase64, encodeBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
@@ -50,13 +50,14 @@ export function createRefreshResponseKey(): Buffer {
   return Buffer.from(randomBytesPooled(AES_KEY_LENGTH));
 }
 
+/** The envelope's clear header, written again for every envelope (`aesGcmSealText` copies it at once). */
+const header = Buffer.alloc(HEADER_SIZE);
+
 export function encodeRefreshEnvelope(input: RefreshEnvelopeInput, iv?: Uint8Array): string {
   if (input.responseKey.length !== AES_KEY_LENGTH) throw new ProtocolError('ERR_INVALID_INPUT', 'refresh response key must be 32 bytes');
   const json = `{"refresh_response_key":"${encodeBase64(input.responseKey)}","refresh_token":${JSON.stringify(input.refreshToken)}}`;
-  const out = ByteWriter.alloc(HEADER_SIZE + gcmSealedLength(Buffer.byteLength(json, 'utf8')));
-  out.u8(input.scope << 4).i32(input.key.id);
-  aesGcmSealInto(out.buf, out.offset, input.key.secret, json, { iv });
-  return encodeBase64(out.buf);
+  new ByteWriter(header).u8(input.scope << 4).i32(input.key.id);
+  return aesGcmSealText(input.key.secret, header, json, 'base64', { iv });
 }
 
 function invalidJson(): ProtocolError {

@@ -20,7 +20,6 @@
  * It carries the first-level hash, not the raw UID, so a refresh re-derives the UID from the
  * current salt bucket.
  */
-import { encodeBase64 } from './base64.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -30,7 +29,7 @@ import {
   readPublisherGrant, readTokenIssue, writePublisherGrant, writeTokenIssue,
   type IssuedTokenFields, type Key, type KeyLookup,
 } from './token-fields.ts';
-import { openToken, sealToken, sealedTokenLength } from './token-header.ts';
+import { openToken, sealTokenText, sealedTokenLength } from './token-header.ts';
 
 const FIRST_LEVEL_HASH_SIZE = 32;
 const V3_ONLY: readonly number[] = [TokenVersion.V3];
@@ -55,7 +54,7 @@ export function encodeRefreshTokenV3(fields: RefreshTokenFields, key: Key, iv?: 
   writeTokenIssue(payload, fields);
   writePublisherGrant(payload, fields);
   payload.u8(identityByte).bytes(fields.firstLevelHash);
-  return encodeBase64(sealToken(identityByte, TokenVersion.V3, key, payload.buf, iv));
+  return sealTokenText(identityByte, TokenVersion.V3, key, payload.buf, 'base64', iv);
 }
 
 /** Decodes the bytes of a refresh token v3 (already base64-decoded). */

@@ -8,7 +8,7 @@
  * | 2      | 4    | key id, int32                           |
  * | 6      | N    | AES-GCM(key, payload): IV ‖ ct ‖ tag    |
  */
-import { aesGcmDecrypt, aesGcmSealInto, gcmSealedLength } from './aes.ts';
+import { aesGcmDecrypt, aesGcmSealInto, aesGcmSealText, gcmSealedLength } from './aes.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -27,6 +27,15 @@ export function sealToken(identityByte: number, version: number, key: Key, paylo
   out.u8(identityByte).u8(version).i32(key.id);
   aesGcmSealInto(out.buf, out.offset, key.secret, payload, { iv });
   return out.buf;
+}
+
+/** A token's header, written again for every token (`aesGcmSealText` copies it at once). */
+const textHeader = Buffer.alloc(TOKEN_HEADER_SIZE);
+
+/** `sealToken` as the text the token is sent as, without the token's bytes being allocated. */
+export function sealTokenText(identityByte: number, version: number, key: Key, payload: Buffer, encoding: 'base64' | 'base64url', iv?: Uint8Array): string {
+  new ByteWriter(textHeader).u8(identityByte).u8(version).i32(key.id);
+  return aesGcmSealText(key.secret, textHeader, payload, encoding, { iv });
 }
 
 export interface OpenedToken {

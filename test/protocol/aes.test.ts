@@ -8,6 +8,7 @@ import {
   aesGcmDecryptDetached,
   aesGcmEncrypt,
   aesGcmSealInto,
+  aesGcmSealText,
   gcmSealedLength,
   randomBytesPooled,
 } from '../../src/protocol/aes.ts';
@@ -111,4 +112,25 @@ test('randomBytesPooled returns distinct random bytes of the requested length', 
   }
   assert.equal(seen.size, 10_000);
   assert.equal(randomBytesPooled(20_000).length, 20_000);
+});
+
+test('aesGcmSealText gives the text of prefix ‖ aesGcmEncrypt, in the reused buffer and past it', () => {
+  const key = Buffer.alloc(32, 9);
+  const text = fc.string({ unit: fc.constantFrom('a', '"', 'é', '€', '\u{1f600}', '\n'), maxLength: 40 });
+  // Plaintexts small enough for the reused buffer, and one far past it (64 KiB).
+  const size = fc.oneof(fc.constant(0), fc.nat(300), fc.constant(70_000));
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 6 }), text, size, fc.boolean(), fc.uint8Array({ minLength: 12, maxLength: 12 }), (prefix, s, n, url, iv) => {
+      const plain = [s, Buffer.alloc(n, 0x41), s];
+      const expected = Buffer.concat([prefix, aesGcmEncrypt(key, plain, { iv })]);
+      const encoding = url ? 'base64url' : 'base64';
+      const first = aesGcmSealText(key, prefix, plain, encoding, { iv });
+      // A second call reuses the buffer; the first text is its own string, unchanged.
+      const second = aesGcmSealText(key, prefix, 'other', encoding);
+      assert.equal(first, expected.toString(encoding));
+      assert.notEqual(second, first);
+      assert.deepEqual(aesGcmDecrypt(key, Buffer.from(first, encoding).subarray(prefix.length)).toString('utf8'), `${s}${'A'.repeat(n)}${s}`);
+    }),
+    { numRuns: 300 },
+  );
 });

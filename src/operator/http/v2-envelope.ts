@@ -5,7 +5,7 @@
  * request gets a binary reply with exactly `application/octet-stream` (client-expectations.md).
  */
 import type { ClientRecord } from '../../auth/index.ts';
-import { decodeRequestBody, encodeResponseEnvelope } from '../../protocol/envelope-v2.ts';
+import { decodeRequestBody, encodeResponseEnvelope, encodeResponseEnvelopeText } from '../../protocol/envelope-v2.ts';
 import { isProtocolError } from '../../protocol/errors.ts';
 import type { OperatorDeps } from '../deps.ts';
 import { ClientError, Messages } from '../errors.ts';
@@ -42,10 +42,9 @@ class V2Body implements OpenedBody<V2Payload> {
   /** A 200 reply encrypted for the request: base64 text, or raw bytes for a binary request. */
   seal(json: string | Buffer): Answer {
     if (!this.secret || !this.nonce) return { statusCode: 200, contentType: JSON_CONTENT_TYPE, body: json };
-    const envelope = encodeResponseEnvelope(this.secret, this.deps.clock.now(), this.nonce, json);
-    return this.respondBinary
-      ? { statusCode: 200, contentType: 'application/octet-stream', body: envelope }
-      : { statusCode: 200, contentType: 'text/plain', body: envelope.toString('base64') };
+    const now = this.deps.clock.now();
+    if (this.respondBinary) return { statusCode: 200, contentType: 'application/octet-stream', body: encodeResponseEnvelope(this.secret, now, this.nonce, json) };
+    return { statusCode: 200, contentType: 'text/plain', body: encodeResponseEnvelopeText(this.secret, now, this.nonce, json) };
   }
 }
 
