@@ -256,7 +256,12 @@ static napi_value sha256_text_into(napi_env env, napi_callback_info info) {
   if (argc < 3) { fail_type(env, "sha256TextInto(text, out, outOffset)"); return NULL; }
   if (!digest_target(env, argv[1], argv[2], &out)) return NULL;
   if (!string_arg(env, argv[0], stack, &heap, &text, &len, "text must be a string")) return NULL;
-  SHA256((const unsigned char *)text, len, out);
+  /* Not the one-shot SHA256(): in OpenSSL 3 it fetches the digest by name on every call, which
+   * cost ~0.3 us of a ~0.7 us hash of an email address. */
+  SHA256_CTX sha;
+  SHA256_Init(&sha);
+  SHA256_Update(&sha, text, len);
+  SHA256_Final(out, &sha);
   free(heap);
   return NULL;
 }
