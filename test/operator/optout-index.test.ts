@@ -90,6 +90,23 @@ test('getBase64Bytes answers exactly as get of the same text, from the bytes at 
   assert.ok(hits > 100, `${hits} keys found`);
 });
 
+test('getBytes answers exactly as get of the key\'s base64: both kinds, 32 and 33 bytes, other lengths', () => {
+  const identities = Array.from({ length: 200 }, () => randomBytes(32));
+  const adIds = identities.map((_, i) => (i % 3 === 0 ? Buffer.concat([Buffer.of(randomInt(0x40)), randomBytes(32)]) : randomBytes(32)));
+  const files = [Buffer.concat(identities.slice(0, 150).map((id, i) => encodeOptOutRecord({ identityHash: id, advertisingId: adIds[i], timestampS: i % 7 === 0 ? 0 : 1_000 + i })))];
+  let hits = 0;
+  for (const [kind, keys] of [['identity', identities], ['advertising', adIds]] as const) {
+    const index = new OptOutIndex(files, kind);
+    const lazy = new LazyOptOutIndex(files, kind);
+    for (const key of [...keys, randomBytes(31), randomBytes(34), Buffer.alloc(0)]) {
+      assert.equal(index.getBytes(key), index.get(key.toString('base64')));
+      assert.equal(lazy.getBytes(key), index.get(key.toString('base64')));
+      if (index.getBytes(key) !== undefined) hits++;
+    }
+  }
+  assert.ok(hits > 200, `${hits} keys found`);
+});
+
 test('getBase64Batch answers each key as getBase64Bytes does: both kinds, near misses, fingerprint twins', () => {
   const identities = Array.from({ length: 300 }, () => randomBytes(32));
   const adIds = Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? Buffer.concat([Buffer.of(randomInt(0x40)), randomBytes(32)]) : randomBytes(32)));

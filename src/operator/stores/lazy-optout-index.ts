@@ -82,6 +82,10 @@ export class LazyOptOutIndex implements OptOutLookup {
     return this.built().get(base64Key);
   }
 
+  getBytes(key: Uint8Array): number | undefined {
+    return this.built().getBytes(key);
+  }
+
   getBase64Bytes(text: Uint8Array, start: number): number | undefined {
     return this.built().getBase64Bytes(text, start);
   }

@@ -36,6 +36,8 @@ export interface OptOutLookup {
    */
   getBase64Batch(text: Uint8Array, count: number, out: Float64Array): void;
   has(base64Key: string): boolean;
+  /** `get` of the key whose base64 text that is: 32 bytes (or 33 for an advertising id), as bytes. */
+  getBytes(key: Uint8Array): number | undefined;
   /** Resolves once lookups answer without building anything (lazy-optout-index.ts). */
   ready(): Promise<void>;
   /** True when lookups answer without building anything: `ready()` need not be awaited. */
@@ -222,6 +224,12 @@ export class OptOutIndex implements OptOutLookup {
 
   get(base64Key: string): number | undefined {
     return this.lookupDecoded(this.decodeKey(base64Key, 0, base64Key.length));
+  }
+
+  getBytes(key: Uint8Array): number | undefined {
+    if (key.length !== HASH_SIZE && key.length !== HASH_SIZE + 1) return undefined;
+    this.probe.set(key, 0);
+    return this.lookupDecoded(key.length);
   }
 
   /**

@@ -15,6 +15,8 @@ interface TestIdentities {
   readonly neverOptedOut: ReadonlySet<string>;
   /** The first 4 base64 characters of every one of them, as `prefixOf` reads them. */
   readonly prefixes: ReadonlySet<number>;
+  /** The first 4 bytes of every one of them, big-endian. */
+  readonly bytePrefixes: ReadonlySet<number>;
 }
 
 function flhSet(salt: string, inputs: [IdentityField, string][]): Set<string> {
@@ -31,10 +33,14 @@ function testIdentities(salts: SaltSnapshot): TestIdentities {
     const optedOutAtRefresh = flhSet(salt, [['email', 'refresh-optout@example.com'], ['phone', '+00000000002']]);
     const neverOptedOut = flhSet(salt, [['email', 'validate@example.com'], ['phone', '+12345678901']]);
     const prefixes = new Set<number>();
+    const bytePrefixes = new Set<number>();
     for (const set of [alwaysOptedOut, optedOutAtRefresh, neverOptedOut]) {
-      for (const key of set) prefixes.add(prefixOf(Buffer.from(key, 'latin1'), 0));
+      for (const key of set) {
+        prefixes.add(prefixOf(Buffer.from(key, 'latin1'), 0));
+        bytePrefixes.add(prefixOf(Buffer.from(key, 'base64'), 0));
+      }
     }
-    ids = { alwaysOptedOut, optedOutAtRefresh, neverOptedOut, prefixes };
+    ids = { alwaysOptedOut, optedOutAtRefresh, neverOptedOut, prefixes, bytePrefixes };
     cache.set(salts, ids);
   }
   return ids;
@@ -42,9 +48,14 @@ function testIdentities(salts: SaltSnapshot): TestIdentities {
 
 export type OptOutCheckPoint = 'generate' | 'refresh';
 
-/** True when any opt-out record exists for the first-level hash, test identities applied first. */
+/**
+ * True when any opt-out record exists for the first-level hash, test identities applied first.
+ * Text is made of the hash only when it may be a test identity (its first 4 bytes are one's);
+ * any other hash is looked up as bytes.
+ */
 export function isOptedOut(salts: SaltSnapshot, optout: OptOutSnapshot, flh: Buffer, at: OptOutCheckPoint): boolean {
-  return isOptedOutBase64(salts, optout, flh.toString('base64'), at);
+  if (flh.length < 4 || testIdentities(salts).bytePrefixes.has(prefixOf(flh, 0))) return isOptedOutBase64(salts, optout, flh.toString('base64'), at);
+  return (optout.byIdentityHash.getBytes(flh) ?? 0) > 0;
 }
 
 /** `isOptedOut` for a first-level hash already held as base64 text (the identity-map hot path). */
