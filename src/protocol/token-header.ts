@@ -8,7 +8,7 @@
  * | 2      | 4    | key id, int32                           |
  * | 6      | N    | AES-GCM(key, payload): IV ‖ ct ‖ tag    |
  */
-import { aesGcmDecrypt, aesGcmSealInto, aesGcmSealText, gcmSealedLength } from './aes.ts';
+import { aesGcmDecrypt, aesGcmSealText, gcmSealedLength } from './aes.ts';
 import { ByteReader } from './byte-reader.ts';
 import { ByteWriter } from './byte-writer.ts';
 import { ProtocolError } from './errors.ts';
@@ -21,18 +21,13 @@ export function sealedTokenLength(payloadLength: number): number {
   return TOKEN_HEADER_SIZE + gcmSealedLength(payloadLength);
 }
 
-/** Writes header and sealed payload into one buffer sized once (no concatenation). */
-export function sealToken(identityByte: number, version: number, key: Key, payload: Buffer, iv?: Uint8Array): Buffer {
-  const out = ByteWriter.alloc(sealedTokenLength(payload.length));
-  out.u8(identityByte).u8(version).i32(key.id);
-  aesGcmSealInto(out.buf, out.offset, key.secret, payload, { iv });
-  return out.buf;
-}
-
 /** A token's header, written again for every token (`aesGcmSealText` copies it at once). */
 const textHeader = Buffer.alloc(TOKEN_HEADER_SIZE);
 
-/** `sealToken` as the text the token is sent as, without the token's bytes being allocated. */
+/**
+ * Header and sealed payload, as the text the token is sent as (base64 or base64url): the token's
+ * bytes are never allocated (`aesGcmSealText`).
+ */
 export function sealTokenText(identityByte: number, version: number, key: Key, payload: Buffer, encoding: 'base64' | 'base64url', iv?: Uint8Array): string {
   new ByteWriter(textHeader).u8(identityByte).u8(version).i32(key.id);
   return aesGcmSealText(key.secret, textHeader, payload, encoding, { iv });
