@@ -15,6 +15,8 @@ export const MAX_CLIENTS = 4096;
 export interface ReplayTableMemory {
   readonly header: SharedArrayBuffer;
   readonly slots: SharedArrayBuffer;
+  /** One byte per slot: 0 when empty, else a tag of the entry's hash (replay-guard.ts `tagOf`). */
+  readonly tags: SharedArrayBuffer;
   readonly clients: SharedArrayBuffer;
   readonly capacity: number;
   readonly clientShare: number;
@@ -33,7 +35,9 @@ export const OPEN_LEVELS = 5;
 /** Then one word per level: its entries. */
 export const LEVEL_COUNTS = 6;
 export const MAX_LEVELS = 32;
-const HEADER_WORDS = LEVEL_COUNTS + MAX_LEVELS;
+/** Threads sleeping on the lock word: the lock's holder wakes one only when there is one. */
+export const WAITERS = LEVEL_COUNTS + MAX_LEVELS;
+const HEADER_WORDS = WAITERS + 1;
 /**
  * The first level: 131,072 slots (2.5 MB). Each open level costs a probe per admission (a cache
  * miss once it is large): the default capacity has 5 levels, 4,000,000 has 7.
@@ -56,6 +60,7 @@ export function createReplayTable(capacity = DEFAULT_REPLAY_CAPACITY, clientShar
     header,
     // Reserved for every level; pages no level has touched take no memory.
     slots: new SharedArrayBuffer(reservedSlots(capacity) * STRIDE * 4),
+    tags: new SharedArrayBuffer(reservedSlots(capacity)),
     // Per client: key hash, entry count.
     clients: new SharedArrayBuffer(MAX_CLIENTS * 2 * 4),
     capacity,
