@@ -181,21 +181,18 @@ export class ReplayGuard implements ReplayChecker {
       if (reclaimed || !this.reclaim(oldest)) return 'full';
       return this.admitLocked(client, timestampMs, nonce, true);
     }
-    let at: number;
-    {
-      // The first level with room, or a new one: the open levels hold under the capacity, so
-      // while a level is left to open, one of them has room or the next does.
-      if (room < 0) {
-        // Expired entries may be what fills the open levels: remove them first (once a second at most).
-        if (!reclaimed && this.reclaim(oldest)) return this.admitLocked(client, timestampMs, nonce, true);
-        if (open >= levels.count) return 'full';
-        room = open;
-        Atomics.store(this.header, OPEN_LEVELS, open + 1);
-      }
-      at = this.freeSlot(room, h);
-      Atomics.add(this.header, OCCUPIED, 1);
-      Atomics.add(this.header, LEVEL_COUNTS + room, 1);
+    // The first level with room, or a new one: the open levels hold under the capacity, so
+    // while a level is left to open, one of them has room or the next does.
+    if (room < 0) {
+      // Expired entries may be what fills the open levels: remove them first (once a second at most).
+      if (!reclaimed && this.reclaim(oldest)) return this.admitLocked(client, timestampMs, nonce, true);
+      if (open >= levels.count) return 'full';
+      room = open;
+      Atomics.store(this.header, OPEN_LEVELS, open + 1);
     }
+    const at = this.freeSlot(room, h);
+    Atomics.add(this.header, OCCUPIED, 1);
+    Atomics.add(this.header, LEVEL_COUNTS + room, 1);
     slots[at] = n0;
     slots[at + 1] = n1;
     slots[at + 2] = t0;
