@@ -65,12 +65,17 @@ const DIGIT_VALUES = (() => {
   return values;
 })();
 
+/** Above this many bytes Node's decoder, after its checks, is faster than the loop below. */
+const LOOP_DECODE_MAX = 1024;
+
 /**
  * `decodeBase64` of text held as bytes, one per character (a request body), or null where it
- * would throw. Checked and decoded in one pass over the bytes: a request's body was first made a
- * string, then scanned three times and decoded by Node (~1 us of a ~20 us token request).
+ * would throw. A token request's body (~100-400 bytes) is checked and decoded in one pass over
+ * its bytes: made a string, scanned three times and decoded by Node, it cost 1.06 us against
+ * 0.44 us. From ~1 KiB on (identity maps) Node's decoder wins again (3 KB: 2.75 against 5.6 us).
  */
 export function decodeBase64Bytes(text: Uint8Array): Buffer | null {
+  if (text.length > LOOP_DECODE_MAX) return strictDecode(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('latin1'));
   let end = text.length;
   while (end > 0 && text[end - 1] === PAD) end--;
   if (!checkShape(end, text.length - end, text.length)) return null;
