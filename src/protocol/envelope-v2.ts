@@ -162,15 +162,23 @@ export function decodeRequestBody(body: Buffer | null | undefined, options: Requ
   }
 }
 
-function writeDataEnvelope(w: ByteWriter, key: Uint8Array, timestampMs: number, nonce: Uint8Array | undefined, json: Uint8Array | string, iv?: Uint8Array): void {
-  const header = ByteWriter.alloc(DATA_HEADER_SIZE).i64(timestampMs);
+/** The data envelope's header, in one buffer written again for every envelope (the seal copies it at once). */
+const dataHeaderBytes = Buffer.alloc(DATA_HEADER_SIZE);
+
+/** `timestamp ‖ nonce` (a random nonce when none is given), in `dataHeaderBytes`. */
+function dataHeader(timestampMs: number, nonce: Uint8Array | undefined): Buffer {
+  const header = new ByteWriter(dataHeaderBytes).i64(timestampMs);
   if (nonce) {
     if (nonce.length !== NONCE_SIZE) throw new ProtocolError('ERR_INVALID_INPUT', 'nonce must be 8 bytes');
     header.bytes(nonce);
   } else {
-    fillRandom(header.buf, TIMESTAMP_SIZE, NONCE_SIZE);
+    fillRandom(dataHeaderBytes, TIMESTAMP_SIZE, NONCE_SIZE);
   }
-  aesGcmSealInto(w.buf, w.offset, key, [header.buf, json], { iv });
+  return dataHeaderBytes;
+}
+
+function writeDataEnvelope(w: ByteWriter, key: Uint8Array, timestampMs: number, nonce: Uint8Array | undefined, json: Uint8Array | string, iv?: Uint8Array): void {
+  aesGcmSealInto(w.buf, w.offset, key, [dataHeader(timestampMs, nonce), json], { iv });
 }
 
 export interface RequestEnvelopeInput {
@@ -191,14 +199,9 @@ export function encodeRequestEnvelope(secret: Uint8Array, input: RequestEnvelope
   return w.buf;
 }
 
-/** The data envelope's header of a response, written again for every response (copied at once). */
-const responseHeader = Buffer.alloc(DATA_HEADER_SIZE);
-
 /** `encodeResponseEnvelope` as base64 text (the reply to a base64 request), its bytes not allocated. */
 export function encodeResponseEnvelopeText(secret: Uint8Array, nowMs: number, nonce: Uint8Array, json: string | Uint8Array, iv?: Uint8Array): string {
-  if (nonce.length !== NONCE_SIZE) throw new ProtocolError('ERR_INVALID_INPUT', 'nonce must be 8 bytes');
-  new ByteWriter(responseHeader).i64(nowMs).bytes(nonce);
-  return aesGcmSealText(secret, EMPTY, [responseHeader, json], 'base64', { iv });
+  return aesGcmSealText(secret, EMPTY, [dataHeader(nowMs, nonce), json], 'base64', { iv });
 }
 
 /** Server side: `IV ‖ GCM(secret, now ‖ request nonce ‖ JSON) ‖ tag` (spec §3.2). */

@@ -8,6 +8,7 @@ import {
   decodeResponseEnvelope,
   encodeRequestEnvelope,
   encodeResponseEnvelope,
+  encodeResponseEnvelopeText,
   type RequestDecodeOptions,
 } from '../../src/protocol/envelope-v2.ts';
 import { IdentityScope, parseScope } from '../../src/protocol/identity-kinds.ts';
@@ -111,6 +112,8 @@ const adTokenVectors: Vector[] = all.advertising_tokens;
     if ('expected_body_json' in v) assert.equal(JSON.stringify(JSON.parse(decoded.json).body), v.expected_body_json);
     const again = encodeResponseEnvelope(key, v.timestamp_ms, Buffer.from(v.request_nonce_hex, 'hex'), v.plaintext, iv);
     assert.equal(again.toString('base64'), v.response_b64);
+    // The text form the operator answers a base64 request with: the same envelope.
+    assert.equal(encodeResponseEnvelopeText(key, v.timestamp_ms, Buffer.from(v.request_nonce_hex, 'hex'), v.plaintext, iv), v.response_b64);
   });
 });
 
